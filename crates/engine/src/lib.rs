@@ -1,0 +1,12 @@
+//! nodelab-engine: a deterministic simulation of a Kubernetes worker node — the API server's
+//! object store, the scheduler, each node's kubelet, its container runtime behind the CRI, and
+//! kube-proxy.
+//!
+//! Time is an input ([`World::advance_to`], [`World::step`]), randomness comes from one seeded
+//! generator, and iteration order is stable, so the same inputs and seed give the same trace
+//! on every platform.
+
+pub mod api;
+pub mod rng;
+pub mod sched;
+pub mod time;
