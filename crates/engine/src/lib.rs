@@ -10,3 +10,17 @@ pub mod api;
 pub mod rng;
 pub mod sched;
 pub mod time;
+
+pub mod apiserver;
+pub mod bench;
+pub mod cri;
+pub mod ctx;
+pub mod events;
+pub mod kubelet;
+pub mod report;
+pub mod scheduler;
+pub mod world;
+
+pub use api::{Document, Kind, Manifest, Object, ObjectRef, SourceError, decode_manifests};
+pub use time::SimTime;
+pub use world::World;

@@ -1,0 +1,43 @@
+//! The Container Runtime Interface as the kubelet sees it: the calls it makes (with the
+//! `runtime.v1` method names and message fields), the runtime's state, and the image store.
+
+pub mod images;
+pub mod runtime;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::time::SimTime;
+
+/// `runtime.v1.RuntimeService` or `runtime.v1.ImageService`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CriService {
+    /// Sandboxes and containers.
+    RuntimeService,
+    /// Images.
+    ImageService,
+}
+
+/// One CRI call the kubelet made, with request and response summaries using the protobuf
+/// JSON field names (`podSandboxId`, `runtimeHandler`, …).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CriCall {
+    /// When the call was made (seconds in JSON output).
+    #[serde(serialize_with = "secs")]
+    pub time: SimTime,
+    /// The node whose kubelet made it.
+    pub node: String,
+    /// Which service.
+    pub service: CriService,
+    /// Method name, e.g. `RunPodSandbox`.
+    pub method: &'static str,
+    /// Request summary.
+    pub request: Value,
+    /// Response summary (or `{"error": …}`).
+    pub response: Value,
+}
+
+/// Serializes a time as seconds (a JSON number with millisecond precision).
+pub fn secs<S: serde::Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(t.as_secs_f64())
+}

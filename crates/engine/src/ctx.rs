@@ -1,0 +1,47 @@
+//! What a component may touch while it handles one task: the clock, the API server, the
+//! event log, the CRI call log, the queue and the random generator.
+
+use crate::apiserver::ApiServer;
+use crate::api::ObjectRef;
+use crate::cri::CriCall;
+use crate::events::{Event, EventLog, EventType};
+use crate::rng::SimRng;
+use crate::sched::EventQueue;
+use crate::time::SimTime;
+use crate::world::Task;
+
+/// Mutable access to the shared parts of the world, lent to one component at a time.
+pub struct Ctx<'a> {
+    /// Current time.
+    pub now: SimTime,
+    /// The object store.
+    pub api: &'a mut ApiServer,
+    /// Recorded events.
+    pub events: &'a mut EventLog,
+    /// CRI calls.
+    pub cri_log: &'a mut Vec<CriCall>,
+    /// Future work.
+    pub queue: &'a mut EventQueue<Task>,
+    /// The one random generator.
+    pub rng: &'a mut SimRng,
+}
+
+impl Ctx<'_> {
+    /// Records an event from `source` (on `host`, for node components).
+    pub fn event(&mut self, type_: EventType, object: &ObjectRef, reason: &str, message: String, source: &str, host: Option<&str>) {
+        self.events.record(Event {
+            time: self.now,
+            type_,
+            reason: reason.to_owned(),
+            object: object.clone(),
+            message,
+            source: source.to_owned(),
+            host: host.map(str::to_owned),
+        });
+    }
+
+    /// Schedules `task` `delay_ms` from now.
+    pub fn after(&mut self, delay_ms: u64, task: Task) {
+        self.queue.push(self.now.plus_millis(delay_ms), task);
+    }
+}

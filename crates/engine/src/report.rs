@@ -1,0 +1,164 @@
+//! Read-only views of a world for the CLI and the UI: the `nodelab run` JSON report and the
+//! `kubectl get` style tables.
+
+use serde_json::{Value, json};
+
+use crate::api::pod::Pod;
+use crate::api::{Kind, Object};
+use crate::time::{SimTime, human_duration};
+use crate::world::World;
+
+/// The `nodelab run --format json` document: `{"time", "nodes", "pods", "services",
+/// "endpointSlices", "events", "criCalls"}` with objects serialized as the API serializes them.
+pub fn run_report(world: &World) -> Value {
+    let objects = |kind| world.list(kind).map(|o| serde_json::to_value(o).unwrap_or(Value::Null)).collect::<Vec<_>>();
+    let events: Vec<Value> = world
+        .events()
+        .all()
+        .iter()
+        .map(|e| {
+            json!({
+                "time": e.time.as_secs_f64(),
+                "type": e.type_,
+                "reason": e.reason,
+                "object": e.object.to_string(),
+                "message": e.message,
+            })
+        })
+        .collect();
+    json!({
+        "time": world.now().as_secs_f64(),
+        "nodes": objects(Kind::Node),
+        "pods": objects(Kind::Pod),
+        "services": objects(Kind::Service),
+        "endpointSlices": objects(Kind::EndpointSlice),
+        "events": events,
+        "criCalls": world.cri_calls(),
+    })
+}
+
+/// One row of `kubectl get pods -o wide`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodRow {
+    /// NAME.
+    pub name: String,
+    /// Namespace (shown with `-A`).
+    pub namespace: String,
+    /// READY, e.g. `1/1`.
+    pub ready: String,
+    /// STATUS as kubectl computes it.
+    pub status: String,
+    /// RESTARTS.
+    pub restarts: String,
+    /// AGE.
+    pub age: String,
+    /// IP.
+    pub ip: String,
+    /// NODE.
+    pub node: String,
+}
+
+/// The pods table at the world's current time.
+pub fn pod_rows(world: &World) -> Vec<PodRow> {
+    world
+        .list(Kind::Pod)
+        .filter_map(|o| if let Object::Pod(p) = o { Some(pod_row(p, world.now())) } else { None })
+        .collect()
+}
+
+fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
+    let statuses = &pod.status.container_statuses;
+    let ready = statuses.iter().filter(|s| s.ready).count();
+    let restarts: i32 = statuses.iter().map(|s| s.restart_count).sum();
+    let created = pod.metadata.creation_timestamp.as_deref().map_or(0, rfc3339_to_ms);
+    PodRow {
+        name: pod.metadata.name.clone(),
+        namespace: pod.metadata.namespace.clone(),
+        ready: format!("{ready}/{}", pod.spec.containers.len()),
+        status: pod_status_column(pod),
+        restarts: restarts.to_string(),
+        age: human_duration(now.as_millis().saturating_sub(created)),
+        ip: pod.status.pod_ip.clone().unwrap_or_else(|| "<none>".to_owned()),
+        node: pod.spec.node_name.clone().unwrap_or_else(|| "<none>".to_owned()),
+    }
+}
+
+/// The STATUS column as kubectl's `printPod` computes it (`pkg/printers/internalversion`):
+/// the phase, overridden by the pod's reason, a waiting or terminated container's reason, and
+/// `Terminating` for pods being deleted.
+pub fn pod_status_column(pod: &Pod) -> String {
+    let mut reason = pod.status.reason.clone().or_else(|| pod.status.phase.clone()).unwrap_or_else(|| "Pending".to_owned());
+    for s in pod.status.container_statuses.iter().rev() {
+        if let Some(w) = s.state.waiting.as_ref().and_then(|w| w.reason.clone()) {
+            reason = w;
+        } else if let Some(t) = &s.state.terminated {
+            reason = t.reason.clone().unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
+        }
+    }
+    if pod.metadata.deletion_timestamp.is_some() {
+        reason = "Terminating".to_owned();
+    }
+    reason
+}
+
+/// Milliseconds since simulated t = 0 of an RFC 3339 timestamp this engine wrote.
+pub fn rfc3339_to_ms(ts: &str) -> u64 {
+    time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+        .map(|t| (t.unix_timestamp() - crate::time::EPOCH_UNIX_SECONDS).max(0) as u64 * 1000)
+        .unwrap_or(0)
+}
+
+/// Lays out rows like kubectl's tabwriter: left-aligned columns separated by three spaces.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<width$}", width = w + 3));
+            }
+        }
+        out.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// `kubectl get events` at the world's current time: LAST SEEN (age), TYPE, REASON, OBJECT,
+/// MESSAGE, oldest first.
+pub fn events_table(world: &World) -> String {
+    let rows: Vec<Vec<String>> = world
+        .events()
+        .aggregated()
+        .iter()
+        .map(|a| {
+            vec![
+                human_duration(world.now().millis_since(a.last)),
+                format!("{:?}", a.event.type_),
+                a.event.reason.clone(),
+                a.event.object.to_string(),
+                a.event.message.clone(),
+            ]
+        })
+        .collect();
+    table(&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &rows)
+}
+
+/// `kubectl get pods -o wide` at the world's current time.
+pub fn pods_table(world: &World) -> String {
+    let rows: Vec<Vec<String>> = pod_rows(world)
+        .into_iter()
+        .map(|r| vec![r.name, r.ready, r.status, r.restarts, r.age, r.ip, r.node, "<none>".to_owned(), "<none>".to_owned()])
+        .collect();
+    table(&["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"], &rows)
+}
