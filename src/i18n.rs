@@ -89,8 +89,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, Breadcrumb) => "Week 2 › Day 1 › Session 7",
         (Lang::Ko, LabHeading) => "kubelet과 kube-proxy 실습",
         (Lang::En, LabHeading) => "kubelet and kube-proxy lab",
-        (Lang::Ko, LabIntro) => "Pod 매니페스트를 적용하고 한 단계씩 진행하며 스케줄러, kubelet, 컨테이너 런타임이 무엇을 하는지 확인하세요.",
-        (Lang::En, LabIntro) => "Apply a Pod manifest and step through what the scheduler, the kubelet and the container runtime do with it.",
+        (Lang::Ko, LabIntro) => {
+            "Pod 매니페스트를 적용하고 한 단계씩 진행하며 스케줄러, kubelet, 컨테이너 런타임이 무엇을 하는지 확인하세요."
+        }
+        (Lang::En, LabIntro) => {
+            "Apply a Pod manifest and step through what the scheduler, the kubelet and the container runtime do with it."
+        }
         (Lang::Ko, Manifest) => "매니페스트 (YAML)",
         (Lang::En, Manifest) => "Manifest (YAML)",
         (Lang::Ko, Apply) => "적용",

@@ -52,8 +52,12 @@ pub enum LabAction {
 
 /// Builds the world for a manifest text, or the error to show.
 fn load(text: &str) -> Result<World, String> {
-    let manifests = decode_manifests("pod.yaml", text)
-        .map_err(|errs| errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+    let manifests = decode_manifests("pod.yaml", text).map_err(|errs| {
+        errs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
     World::from_manifests(&manifests, Some(SEED)).map_err(|e| e.to_string())
 }
 
@@ -61,7 +65,14 @@ impl LabState {
     /// The lab as the lesson opens it.
     pub fn new() -> LabState {
         let world = load(LESSON_MANIFEST).unwrap_or_else(|_| World::new(SEED));
-        LabState { text: LESSON_MANIFEST.to_owned(), initial: world.clone(), world, error: None, playing: false, idle: false }
+        LabState {
+            text: LESSON_MANIFEST.to_owned(),
+            initial: world.clone(),
+            world,
+            error: None,
+            playing: false,
+            idle: false,
+        }
     }
 }
 
@@ -125,7 +136,8 @@ pub fn Lab(props: &LabProps) -> Html {
     {
         let dispatcher = state.dispatcher();
         use_effect_with(state.playing, move |playing| {
-            let interval = playing.then(|| Interval::new(TICK_MS, move || dispatcher.dispatch(LabAction::Tick)));
+            let interval = playing
+                .then(|| Interval::new(TICK_MS, move || dispatcher.dispatch(LabAction::Tick)));
             move || drop(interval)
         });
     }

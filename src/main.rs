@@ -23,7 +23,9 @@ enum Route {
 }
 
 fn current_route() -> Route {
-    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
     match hash.trim_start_matches('#').trim_end_matches('/') {
         "" | "/session-7/lab" => Route::Lab,
         _ => Route::NotFound,
@@ -35,7 +37,9 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 fn stored_lang() -> Lang {
-    storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten()).map_or(Lang::Ko, |t| Lang::from_tag(&t))
+    storage()
+        .and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+        .map_or(Lang::Ko, |t| Lang::from_tag(&t))
 }
 
 #[component]
@@ -48,11 +52,17 @@ fn App() -> Html {
             let listener = Closure::<dyn Fn()>::new(move || route.set(current_route()));
             let window = web_sys::window();
             if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
             }
             move || {
                 if let Some(w) = window {
-                    let _ = w.remove_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
                 }
             }
         });
@@ -95,6 +105,9 @@ fn App() -> Html {
 }
 
 fn main() {
-    panic_banner::install(t(stored_lang(), Key::Crashed), t(stored_lang(), Key::CrashReset));
+    panic_banner::install(
+        t(stored_lang(), Key::Crashed),
+        t(stored_lang(), Key::CrashReset),
+    );
     yew::Renderer::<App>::new().render();
 }

@@ -13,8 +13,12 @@ pub fn install(message: &'static str, button: &'static str) {
 }
 
 fn show(message: &str, button: &str) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    let Ok(banner) = doc.create_element("div") else { return };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(banner) = doc.create_element("div") else {
+        return;
+    };
     banner.set_class_name("error-banner");
     let _ = banner.set_attribute("role", "alert");
     let _ = banner.set_attribute("data-testid", "error-banner");

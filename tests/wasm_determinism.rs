@@ -14,7 +14,8 @@ const EXPECTED: &str = include_str!("scenarios/nginx-pod/expected.json");
 
 fn report_json() -> String {
     let manifests = decode_manifests("input.yaml", INPUT).map_err(|e| format!("{e:?}"));
-    let world = manifests.and_then(|m| World::from_manifests(&m, Some(1)).map_err(|e| e.to_string()));
+    let world =
+        manifests.and_then(|m| World::from_manifests(&m, Some(1)).map_err(|e| e.to_string()));
     match world {
         Ok(mut w) => {
             w.advance_to(SimTime::from_secs(60));
@@ -37,6 +38,10 @@ fn two_wasm_runs_are_identical() {
 
 #[wasm_bindgen_test]
 fn a_yaml_error_is_reported_not_panicked() {
-    let errs = decode_manifests("x.yaml", "kind: Pod\napiVersion: v1\nmetadata:\n  name: a\n   b: c\n").err();
+    let errs = decode_manifests(
+        "x.yaml",
+        "kind: Pod\napiVersion: v1\nmetadata:\n  name: a\n   b: c\n",
+    )
+    .err();
     assert!(errs.is_some_and(|e| e[0].to_string().starts_with("x.yaml:5:")));
 }

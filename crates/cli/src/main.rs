@@ -12,7 +12,11 @@ use nodelab_engine::{Manifest, SimTime, World, decode_manifests};
 const EXIT_BAD_INPUT: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "nodelab", version, about = "Simulate a Kubernetes worker node: kubelet, CRI and kube-proxy")]
+#[command(
+    name = "nodelab",
+    version,
+    about = "Simulate a Kubernetes worker node: kubelet, CRI and kube-proxy"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,7 +63,12 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { files, until, seed, format } => match run(&files, &until, seed, format) {
+        Command::Run {
+            files,
+            until,
+            seed,
+            format,
+        } => match run(&files, &until, seed, format) {
             Ok(out) => {
                 print!("{out}");
                 ExitCode::SUCCESS
@@ -74,26 +83,38 @@ fn main() -> ExitCode {
         Command::Check { dir } => {
             let report = nodelab_content::check(&dir);
             println!("{report}");
-            if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
 
 /// Loads, simulates and renders; `Err` holds one message per problem.
-fn run(files: &[PathBuf], until: &str, seed: Option<u64>, format: Format) -> Result<String, Vec<String>> {
+fn run(
+    files: &[PathBuf],
+    until: &str,
+    seed: Option<u64>,
+    format: Format,
+) -> Result<String, Vec<String>> {
     let until = parse_duration(until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
     let mut manifests: Vec<Manifest> = Vec::new();
     for file in files {
         let name = file.display().to_string();
-        let text = std::fs::read_to_string(file).map_err(|e| vec![format!("nodelab: cannot read {name}: {e}")])?;
-        let decoded = decode_manifests(&name, &text).map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| vec![format!("nodelab: cannot read {name}: {e}")])?;
+        let decoded = decode_manifests(&name, &text)
+            .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
         manifests.extend(decoded);
     }
     let mut world = World::from_manifests(&manifests, seed).map_err(|e| vec![e.to_string()])?;
     world.advance_to(SimTime::from_millis(until));
     Ok(match format {
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&run_report(&world)).map_err(|e| vec![e.to_string()])?;
+            let mut s = serde_json::to_string_pretty(&run_report(&world))
+                .map_err(|e| vec![e.to_string()])?;
             s.push('\n');
             s
         }

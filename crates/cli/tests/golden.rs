@@ -6,20 +6,31 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 fn scenarios() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo("tests/scenarios"))
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
     dirs
 }
 
 fn nodelab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nodelab")).args(args).output();
-    let Ok(out) = out else { return (-1, String::new(), "could not start nodelab".to_owned()) };
+    let out = Command::new(env!("CARGO_BIN_EXE_nodelab"))
+        .args(args)
+        .output();
+    let Ok(out) = out else {
+        return (-1, String::new(), "could not start nodelab".to_owned());
+    };
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -38,49 +49,101 @@ fn golden_scenarios_match() {
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         let (code, stdout, stderr) = nodelab(&argv);
         assert_eq!(code, 0, "{}: {stderr}", dir.display());
-        let expected_file = if args.contains("json") { "expected.json" } else { "expected.txt" };
+        let expected_file = if args.contains("json") {
+            "expected.json"
+        } else {
+            "expected.txt"
+        };
         let path = dir.join(expected_file);
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            assert!(std::fs::write(&path, &stdout).is_ok(), "write {}", path.display());
+            assert!(
+                std::fs::write(&path, &stdout).is_ok(),
+                "write {}",
+                path.display()
+            );
         }
         let expected = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(stdout == expected, "{} differs from {}; rerun with UPDATE_GOLDEN=1 if intended", dir.display(), path.display());
+        assert!(
+            stdout == expected,
+            "{} differs from {}; rerun with UPDATE_GOLDEN=1 if intended",
+            dir.display(),
+            path.display()
+        );
     }
 }
 
 #[test]
 fn nginx_pod_runs_and_becomes_ready_with_the_five_events() {
-    let file = repo("lessons/scenarios/nginx-pod.yaml").display().to_string();
+    let file = repo("lessons/scenarios/nginx-pod.yaml")
+        .display()
+        .to_string();
     let (code, stdout, stderr) = nodelab(&["run", &file, "--until", "60s", "--format", "json"]);
     assert_eq!(code, 0, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
     let pod = &v["pods"][0];
     assert_eq!(pod["status"]["phase"], "Running");
-    let ready = pod["status"]["conditions"].as_array().and_then(|c| c.iter().find(|c| c["type"] == "Ready"));
+    let ready = pod["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "Ready"));
     assert_eq!(ready.map(|c| c["status"].clone()), Some("True".into()));
     let events = v["events"].as_array().cloned().unwrap_or_default();
     let reasons: Vec<&str> = events.iter().filter_map(|e| e["reason"].as_str()).collect();
-    assert_eq!(reasons, ["Scheduled", "Pulling", "Pulled", "Created", "Started"]);
+    assert_eq!(
+        reasons,
+        ["Scheduled", "Pulling", "Pulled", "Created", "Started"]
+    );
     let times: Vec<f64> = events.iter().filter_map(|e| e["time"].as_f64()).collect();
-    assert!(times.windows(2).all(|w| w[0] < w[1]), "times must increase: {times:?}");
-    assert_eq!(events[0]["message"], "Successfully assigned default/nginx to node-1");
+    assert!(
+        times.windows(2).all(|w| w[0] < w[1]),
+        "times must increase: {times:?}"
+    );
+    assert_eq!(
+        events[0]["message"],
+        "Successfully assigned default/nginx to node-1"
+    );
     assert_eq!(events[1]["message"], "Pulling image \"nginx:1.27\"");
     assert_eq!(events[3]["message"], "Created container: nginx");
     assert_eq!(events[4]["message"], "Started container nginx");
-    let methods: Vec<&str> = v["criCalls"].as_array().map(|c| c.iter().filter_map(|c| c["method"].as_str()).collect()).unwrap_or_default();
-    assert_eq!(methods, ["RunPodSandbox", "PodSandboxStatus", "ImageStatus", "PullImage", "CreateContainer", "StartContainer"]);
+    let methods: Vec<&str> = v["criCalls"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["method"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        methods,
+        [
+            "RunPodSandbox",
+            "PodSandboxStatus",
+            "ImageStatus",
+            "PullImage",
+            "CreateContainer",
+            "StartContainer"
+        ]
+    );
 }
 
 #[test]
 fn text_output_has_the_events_table_then_the_pods_table() {
-    let file = repo("lessons/scenarios/nginx-pod.yaml").display().to_string();
+    let file = repo("lessons/scenarios/nginx-pod.yaml")
+        .display()
+        .to_string();
     let (code, stdout, stderr) = nodelab(&["run", &file, "--until", "60s"]);
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines[0].starts_with("LAST SEEN   TYPE     REASON"), "{stdout}");
-    let pods_header = lines.iter().position(|l| l.starts_with("NAME    READY   STATUS"));
-    let row = pods_header.and_then(|i| lines.get(i + 1)).copied().unwrap_or_default();
-    assert!(row.starts_with("nginx   1/1     Running   0          60s   10.244.0.2   node-1"), "{stdout}");
+    assert!(
+        lines[0].starts_with("LAST SEEN   TYPE     REASON"),
+        "{stdout}"
+    );
+    let pods_header = lines
+        .iter()
+        .position(|l| l.starts_with("NAME    READY   STATUS"));
+    let row = pods_header
+        .and_then(|i| lines.get(i + 1))
+        .copied()
+        .unwrap_or_default();
+    assert!(
+        row.starts_with("nginx   1/1     Running   0          60s   10.244.0.2   node-1"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -88,13 +151,21 @@ fn bad_input_exits_2_with_file_line_column_and_path() {
     let dir = std::env::temp_dir().join(format!("nodelab-cli-test-{}", std::process::id()));
     assert!(std::fs::create_dir_all(&dir).is_ok());
     let cases = [
-        ("typo.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  contaners: []\n", ":6:3: spec.contaners: unknown field \"contaners\", did you mean \"containers\"?"),
+        (
+            "typo.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  contaners: []\n",
+            ":6:3: spec.contaners: unknown field \"contaners\", did you mean \"containers\"?",
+        ),
         (
             "type.yaml",
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: c\n    image: nginx\n    ports:\n    - containerPort: http\n",
             ":10:22: spec.containers[0].ports[0].containerPort: invalid type: string \"http\"",
         ),
-        ("indent.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   labels: {}\n", ":5:"),
+        (
+            "indent.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   labels: {}\n",
+            ":5:",
+        ),
         (
             "ns.yaml",
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  namespace: dev\nspec:\n  containers:\n  - {name: c, image: nginx}\n",
@@ -106,8 +177,14 @@ fn bad_input_exits_2_with_file_line_column_and_path() {
         assert!(std::fs::write(&path, text).is_ok());
         let (code, stdout, stderr) = nodelab(&["run", &path.display().to_string()]);
         assert_eq!(code, 2, "{name}: {stdout}{stderr}");
-        assert!(stderr.starts_with(&path.display().to_string()), "{name}: {stderr}");
-        assert!(stderr.contains(want), "{name}: {stderr:?} should contain {want:?}");
+        assert!(
+            stderr.starts_with(&path.display().to_string()),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.contains(want),
+            "{name}: {stderr:?} should contain {want:?}"
+        );
     }
     let (code, _, stderr) = nodelab(&["run", "/nonexistent/x.yaml"]);
     assert_eq!(code, 2, "{stderr}");
@@ -118,7 +195,9 @@ fn bad_input_exits_2_with_file_line_column_and_path() {
 
 #[test]
 fn same_seed_same_bytes() {
-    let f = repo("lessons/scenarios/nginx-pod.yaml").display().to_string();
+    let f = repo("lessons/scenarios/nginx-pod.yaml")
+        .display()
+        .to_string();
     let a = nodelab(&["run", &f, "--seed", "7", "--format", "json"]);
     let b = nodelab(&["run", &f, "--seed", "7", "--format", "json"]);
     let c = nodelab(&["run", &f, "--seed", "8", "--format", "json"]);

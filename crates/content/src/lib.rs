@@ -55,7 +55,8 @@ pub fn check(dir: &Path) -> CheckReport {
 
 /// Decodes and runs one scenario text.
 pub fn check_scenario(name: &str, text: &str) -> Result<(), Vec<String>> {
-    let manifests = decode_manifests(name, text).map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let manifests = decode_manifests(name, text)
+        .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     let mut world = World::from_manifests(&manifests, None).map_err(|e| vec![e.to_string()])?;
     world.advance_to(CHECK_DURATION);
     Ok(())
@@ -73,7 +74,9 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<String>) 
         let path = entry.path();
         if path.is_dir() {
             collect_yaml(&path, out, problems);
-        } else if path.extension().is_some_and(|e| e == "yaml") && path.parent().is_some_and(|p| p.ends_with("scenarios")) {
+        } else if path.extension().is_some_and(|e| e == "yaml")
+            && path.parent().is_some_and(|p| p.ends_with("scenarios"))
+        {
             out.push(path);
         }
     }
@@ -85,8 +88,16 @@ mod tests {
 
     #[test]
     fn a_broken_scenario_is_reported_with_its_position() {
-        let err = check_scenario("s.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n");
-        assert_eq!(err, Err(vec!["s.yaml:4:21: spec.containers[0].image: Required value".to_owned()]));
+        let err = check_scenario(
+            "s.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n",
+        );
+        assert_eq!(
+            err,
+            Err(vec![
+                "s.yaml:4:21: spec.containers[0].image: Required value".to_owned()
+            ])
+        );
     }
 
     #[test]

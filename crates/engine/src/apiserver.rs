@@ -46,7 +46,10 @@ impl ApiError {
     /// The field path the error is about, for pointing at the manifest.
     pub fn field_paths(&self) -> Vec<(String, String)> {
         match self {
-            ApiError::Invalid { causes, .. } => causes.iter().map(|c| (c.path.clone(), c.detail.clone())).collect(),
+            ApiError::Invalid { causes, .. } => causes
+                .iter()
+                .map(|c| (c.path.clone(), c.detail.clone()))
+                .collect(),
             ApiError::NotFound { field, .. } => vec![((*field).to_owned(), self.to_string())],
         }
     }
@@ -112,7 +115,12 @@ impl ApiServer {
 
     /// Creates or updates `object` (like `kubectl apply`): defaults, validates, checks the
     /// namespace, allocates IPs and ports on create, and records the change in the watch log.
-    pub fn apply(&mut self, mut object: Object, now: SimTime, rng: &mut SimRng) -> Result<ObjectRef, ApiError> {
+    pub fn apply(
+        &mut self,
+        mut object: Object,
+        now: SimTime,
+        rng: &mut SimRng,
+    ) -> Result<ObjectRef, ApiError> {
         defaults::apply(&mut object);
         if object.meta().name.is_empty() && !object.meta().generate_name.is_empty() {
             let name = format!("{}{}", object.meta().generate_name, rng.alnum(5));
@@ -190,7 +198,11 @@ impl ApiServer {
         self.resource_version += 1;
         object.meta_mut().resource_version = self.resource_version.to_string();
         let key = object.reference();
-        self.watch_log.push(WatchEvent { type_, object: key.clone(), resource_version: self.resource_version });
+        self.watch_log.push(WatchEvent {
+            type_,
+            object: key.clone(),
+            resource_version: self.resource_version,
+        });
         self.objects.insert(key, object);
     }
 
@@ -201,7 +213,10 @@ impl ApiServer {
 
     /// All objects of one kind, in (namespace, name) order.
     pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Object> {
-        self.objects.range(ObjectRef::new(kind, "", "")..).take_while(move |(k, _)| k.kind == kind).map(|(_, o)| o)
+        self.objects
+            .range(ObjectRef::new(kind, "", "")..)
+            .take_while(move |(k, _)| k.kind == kind)
+            .map(|(_, o)| o)
     }
 
     /// Watch events after position `cursor` of the log; the new cursor is `cursor + len`.
@@ -215,14 +230,20 @@ impl ApiServer {
     }
 
     fn namespace_exists(&self, ns: &str) -> bool {
-        matches!(ns, "default" | "kube-system" | "kube-public" | "kube-node-lease")
-            || self.objects.contains_key(&ObjectRef::new(Kind::Namespace, "", ns))
+        matches!(
+            ns,
+            "default" | "kube-system" | "kube-public" | "kube-node-lease"
+        ) || self
+            .objects
+            .contains_key(&ObjectRef::new(Kind::Namespace, "", ns))
     }
 
     /// ClusterIP and NodePort allocation for a new Service (`pkg/registry/core/service/ipallocator`
     /// and `portallocator`): the lowest free address after the reserved ones, random free ports.
     fn allocate(&mut self, object: &mut Object) -> Result<(), ApiError> {
-        let Object::Service(svc) = object else { return Ok(()) };
+        let Object::Service(svc) = object else {
+            return Ok(());
+        };
         let ty = svc.service_type().to_owned();
         if ty == "ExternalName" {
             return Ok(());
@@ -237,12 +258,21 @@ impl ApiServer {
         match spec.cluster_ip.as_deref() {
             Some("None") => spec.cluster_ips = vec!["None".to_owned()],
             Some(ip) if !ip.is_empty() => {
-                let addr: Ipv4Addr = ip.parse().map_err(|_| invalid("spec.clusterIPs[0]", format!("{ip:?}"), "must be a valid IP address"))?;
+                let addr: Ipv4Addr = ip.parse().map_err(|_| {
+                    invalid(
+                        "spec.clusterIPs[0]",
+                        format!("{ip:?}"),
+                        "must be a valid IP address",
+                    )
+                })?;
                 if !self.service_cidr.contains(&addr) {
                     return Err(invalid(
                         "spec.clusterIPs[0]",
                         format!("{ip:?}"),
-                        &format!("failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is {}", self.service_cidr),
+                        &format!(
+                            "failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is {}",
+                            self.service_cidr
+                        ),
                     ));
                 }
                 if !self.used_cluster_ips.insert(addr) && addr != DNS_SERVICE_IP {
@@ -259,7 +289,9 @@ impl ApiServer {
                     .service_cidr
                     .hosts()
                     .find(|ip| !self.used_cluster_ips.contains(ip))
-                    .ok_or_else(|| invalid("spec.clusterIPs", "[]string{}".to_owned(), "range is full"))?;
+                    .ok_or_else(|| {
+                        invalid("spec.clusterIPs", "[]string{}".to_owned(), "range is full")
+                    })?;
                 self.used_cluster_ips.insert(ip);
                 spec.cluster_ip = Some(ip.to_string());
                 spec.cluster_ips = vec![ip.to_string()];
@@ -271,7 +303,8 @@ impl ApiServer {
         if spec.ip_families.is_empty() {
             spec.ip_families = vec!["IPv4".to_owned()];
         }
-        spec.ip_family_policy.get_or_insert_with(|| "SingleStack".to_owned());
+        spec.ip_family_policy
+            .get_or_insert_with(|| "SingleStack".to_owned());
         if ty == "NodePort" || ty == "LoadBalancer" {
             for (i, port) in spec.ports.iter_mut().enumerate() {
                 match port.node_port {
@@ -286,11 +319,17 @@ impl ApiServer {
                     }
                     None => {
                         let span = (NODE_PORT_RANGE.end() - NODE_PORT_RANGE.start() + 1) as u64;
-                        let start = self.resource_version as u64 % span;
+                        let start = self.resource_version % span;
                         let np = (0..span)
                             .map(|o| NODE_PORT_RANGE.start() + ((start + o) % span) as i32)
                             .find(|p| !self.used_node_ports.contains(p))
-                            .ok_or_else(|| invalid(&format!("spec.ports[{i}].nodePort"), "0".to_owned(), "range is full"))?;
+                            .ok_or_else(|| {
+                                invalid(
+                                    &format!("spec.ports[{i}].nodePort"),
+                                    "0".to_owned(),
+                                    "range is full",
+                                )
+                            })?;
                         self.used_node_ports.insert(np);
                         port.node_port = Some(np);
                     }
@@ -313,7 +352,12 @@ fn keep_allocations(old: &Object, new: &mut Object) {
             n.spec.ip_family_policy = o.spec.ip_family_policy.clone();
             for p in &mut n.spec.ports {
                 if p.node_port.is_none() {
-                    p.node_port = o.spec.ports.iter().find(|q| q.port == p.port).and_then(|q| q.node_port);
+                    p.node_port = o
+                        .spec
+                        .ports
+                        .iter()
+                        .find(|q| q.port == p.port)
+                        .and_then(|q| q.node_port);
                 }
             }
             n.status = o.status.clone();

@@ -1,8 +1,8 @@
 //! What a component may touch while it handles one task: the clock, the API server, the
 //! event log, the CRI call log, the queue and the random generator.
 
-use crate::apiserver::ApiServer;
 use crate::api::ObjectRef;
+use crate::apiserver::ApiServer;
 use crate::cri::CriCall;
 use crate::events::{Event, EventLog, EventType};
 use crate::rng::SimRng;
@@ -28,7 +28,15 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Records an event from `source` (on `host`, for node components).
-    pub fn event(&mut self, type_: EventType, object: &ObjectRef, reason: &str, message: String, source: &str, host: Option<&str>) {
+    pub fn event(
+        &mut self,
+        type_: EventType,
+        object: &ObjectRef,
+        reason: &str,
+        message: String,
+        source: &str,
+        host: Option<&str>,
+    ) {
         self.events.record(Event {
             time: self.now,
             type_,

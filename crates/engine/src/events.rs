@@ -62,7 +62,10 @@ impl EventLog {
         let mut out: Vec<AggregatedEvent<'_>> = Vec::new();
         for e in &self.events {
             let same = |a: &AggregatedEvent<'_>| {
-                a.event.object == e.object && a.event.reason == e.reason && a.event.message == e.message && a.event.source == e.source
+                a.event.object == e.object
+                    && a.event.reason == e.reason
+                    && a.event.message == e.message
+                    && a.event.source == e.source
             };
             if let Some(pos) = out.iter().position(same) {
                 let mut agg = out.remove(pos);
@@ -70,7 +73,12 @@ impl EventLog {
                 agg.last = e.time;
                 out.push(agg);
             } else {
-                out.push(AggregatedEvent { event: e, count: 1, first: e.time, last: e.time });
+                out.push(AggregatedEvent {
+                    event: e,
+                    count: 1,
+                    first: e.time,
+                    last: e.time,
+                });
             }
         }
         out
@@ -115,6 +123,14 @@ mod tests {
         log.record(ev(3, "BackOff"));
         let agg = log.aggregated();
         assert_eq!(agg.len(), 2);
-        assert_eq!((agg[1].event.reason.as_str(), agg[1].count, agg[1].first, agg[1].last), ("BackOff", 2, SimTime(1), SimTime(3)));
+        assert_eq!(
+            (
+                agg[1].event.reason.as_str(),
+                agg[1].count,
+                agg[1].first,
+                agg[1].last
+            ),
+            ("BackOff", 2, SimTime(1), SimTime(3))
+        );
     }
 }

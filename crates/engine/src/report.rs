@@ -11,7 +11,12 @@ use crate::world::World;
 /// The `nodelab run --format json` document: `{"time", "nodes", "pods", "services",
 /// "endpointSlices", "events", "criCalls"}` with objects serialized as the API serializes them.
 pub fn run_report(world: &World) -> Value {
-    let objects = |kind| world.list(kind).map(|o| serde_json::to_value(o).unwrap_or(Value::Null)).collect::<Vec<_>>();
+    let objects = |kind| {
+        world
+            .list(kind)
+            .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
+            .collect::<Vec<_>>()
+    };
     let events: Vec<Value> = world
         .events()
         .all()
@@ -62,7 +67,13 @@ pub struct PodRow {
 pub fn pod_rows(world: &World) -> Vec<PodRow> {
     world
         .list(Kind::Pod)
-        .filter_map(|o| if let Object::Pod(p) = o { Some(pod_row(p, world.now())) } else { None })
+        .filter_map(|o| {
+            if let Object::Pod(p) = o {
+                Some(pod_row(p, world.now()))
+            } else {
+                None
+            }
+        })
         .collect()
 }
 
@@ -70,7 +81,11 @@ fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
     let statuses = &pod.status.container_statuses;
     let ready = statuses.iter().filter(|s| s.ready).count();
     let restarts: i32 = statuses.iter().map(|s| s.restart_count).sum();
-    let created = pod.metadata.creation_timestamp.as_deref().map_or(0, rfc3339_to_ms);
+    let created = pod
+        .metadata
+        .creation_timestamp
+        .as_deref()
+        .map_or(0, rfc3339_to_ms);
     PodRow {
         name: pod.metadata.name.clone(),
         namespace: pod.metadata.namespace.clone(),
@@ -78,8 +93,16 @@ fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
         status: pod_status_column(pod),
         restarts: restarts.to_string(),
         age: human_duration(now.as_millis().saturating_sub(created)),
-        ip: pod.status.pod_ip.clone().unwrap_or_else(|| "<none>".to_owned()),
-        node: pod.spec.node_name.clone().unwrap_or_else(|| "<none>".to_owned()),
+        ip: pod
+            .status
+            .pod_ip
+            .clone()
+            .unwrap_or_else(|| "<none>".to_owned()),
+        node: pod
+            .spec
+            .node_name
+            .clone()
+            .unwrap_or_else(|| "<none>".to_owned()),
     }
 }
 
@@ -87,12 +110,20 @@ fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
 /// the phase, overridden by the pod's reason, a waiting or terminated container's reason, and
 /// `Terminating` for pods being deleted.
 pub fn pod_status_column(pod: &Pod) -> String {
-    let mut reason = pod.status.reason.clone().or_else(|| pod.status.phase.clone()).unwrap_or_else(|| "Pending".to_owned());
+    let mut reason = pod
+        .status
+        .reason
+        .clone()
+        .or_else(|| pod.status.phase.clone())
+        .unwrap_or_else(|| "Pending".to_owned());
     for s in pod.status.container_statuses.iter().rev() {
         if let Some(w) = s.state.waiting.as_ref().and_then(|w| w.reason.clone()) {
             reason = w;
         } else if let Some(t) = &s.state.terminated {
-            reason = t.reason.clone().unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
+            reason = t
+                .reason
+                .clone()
+                .unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
         }
     }
     if pod.metadata.deletion_timestamp.is_some() {
@@ -158,7 +189,32 @@ pub fn events_table(world: &World) -> String {
 pub fn pods_table(world: &World) -> String {
     let rows: Vec<Vec<String>> = pod_rows(world)
         .into_iter()
-        .map(|r| vec![r.name, r.ready, r.status, r.restarts, r.age, r.ip, r.node, "<none>".to_owned(), "<none>".to_owned()])
+        .map(|r| {
+            vec![
+                r.name,
+                r.ready,
+                r.status,
+                r.restarts,
+                r.age,
+                r.ip,
+                r.node,
+                "<none>".to_owned(),
+                "<none>".to_owned(),
+            ]
+        })
         .collect();
-    table(&["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"], &rows)
+    table(
+        &[
+            "NAME",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "AGE",
+            "IP",
+            "NODE",
+            "NOMINATED NODE",
+            "READINESS GATES",
+        ],
+        &rows,
+    )
 }

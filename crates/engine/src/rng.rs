@@ -23,7 +23,11 @@ impl SimRng {
 
     /// A uniform value in `0..bound` (`0` when `bound` is 0).
     pub fn below(&mut self, bound: u64) -> u64 {
-        if bound == 0 { 0 } else { self.next_u64() % bound }
+        if bound == 0 {
+            0
+        } else {
+            self.next_u64() % bound
+        }
     }
 
     /// `n` lowercase alphanumeric characters from the alphabet Kubernetes uses for generated

@@ -16,7 +16,13 @@ pub const SCHEDULER_NAME: &str = "default-scheduler";
 /// largest init container if larger (`resourcehelper.PodRequests`), plus overhead.
 pub fn pod_requests(pod: &Pod) -> (i64, i64) {
     let get = |c: &crate::api::pod::Container, r: &str| {
-        c.resources.requests.get(r).map_or(0, |q| if r == "cpu" { q.milli_value() } else { q.value() })
+        c.resources.requests.get(r).map_or(0, |q| {
+            if r == "cpu" {
+                q.milli_value()
+            } else {
+                q.value()
+            }
+        })
     };
     let mut cpu: i64 = pod.spec.containers.iter().map(|c| get(c, "cpu")).sum();
     let mut mem: i64 = pod.spec.containers.iter().map(|c| get(c, "memory")).sum();
@@ -35,7 +41,11 @@ pub fn schedule_pending(ctx: &mut Ctx<'_>) {
         .api
         .list(Kind::Pod)
         .filter_map(|o| match o {
-            Object::Pod(p) if p.spec.node_name.is_none() && p.metadata.deletion_timestamp.is_none() => Some(p.clone()),
+            Object::Pod(p)
+                if p.spec.node_name.is_none() && p.metadata.deletion_timestamp.is_none() =>
+            {
+                Some(p.clone())
+            }
             _ => None,
         })
         .collect();
@@ -48,16 +58,22 @@ fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
     let nodes: Vec<crate::api::node::Node> = ctx
         .api
         .list(Kind::Node)
-        .filter_map(|o| if let Object::Node(n) = o { Some(n.clone()) } else { None })
+        .filter_map(|o| {
+            if let Object::Node(n) = o {
+                Some(n.clone())
+            } else {
+                None
+            }
+        })
         .collect();
     let mut used: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
     for o in ctx.api.list(Kind::Pod) {
-        if let Object::Pod(p) = o {
-            if let Some(n) = &p.spec.node_name {
-                let (c, m) = pod_requests(p);
-                let e = used.entry(n.clone()).or_default();
-                *e = (e.0 + c, e.1 + m, e.2 + 1);
-            }
+        if let Object::Pod(p) = o
+            && let Some(n) = &p.spec.node_name
+        {
+            let (c, m) = pod_requests(p);
+            let e = used.entry(n.clone()).or_default();
+            *e = (e.0 + c, e.1 + m, e.2 + 1);
         }
     }
     let (cpu, mem) = pod_requests(&pod);
@@ -65,13 +81,26 @@ fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
     let mut best: Option<(i64, String)> = None;
     for node in &nodes {
         let name = &node.metadata.name;
-        let alloc = |r: &str| node.status.allocatable.get(r).map_or(0, |q| if r == "cpu" { q.milli_value() } else { q.value() });
+        let alloc = |r: &str| {
+            node.status.allocatable.get(r).map_or(0, |q| {
+                if r == "cpu" {
+                    q.milli_value()
+                } else {
+                    q.value()
+                }
+            })
+        };
         let (ucpu, umem, upods) = used.get(name).copied().unwrap_or_default();
         let mut fails = Vec::new();
         if node.spec.unschedulable == Some(true) {
             fails.push("node(s) were unschedulable".to_owned());
         }
-        if !pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v)) {
+        if !pod
+            .spec
+            .node_selector
+            .iter()
+            .all(|(k, v)| node.metadata.labels.get(k) == Some(v))
+        {
             fails.push("node(s) didn't match Pod's node affinity/selector".to_owned());
         }
         if upods + 1 > alloc("pods") {
@@ -85,7 +114,8 @@ fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
         }
         if fails.is_empty() {
             // NodeResourcesFit LeastAllocated: prefer the node with the most free CPU + memory share.
-            let score = (alloc("cpu") - ucpu - cpu) * 1000 / alloc("cpu").max(1) + (alloc("memory") - umem - mem) * 1000 / alloc("memory").max(1);
+            let score = (alloc("cpu") - ucpu - cpu) * 1000 / alloc("cpu").max(1)
+                + (alloc("memory") - umem - mem) * 1000 / alloc("memory").max(1);
             if best.as_ref().is_none_or(|(s, _)| score > *s) {
                 best = Some((score, name.clone()));
             }
@@ -99,11 +129,28 @@ fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
     match best {
         Some((_, node)) => {
             pod.spec.node_name = Some(node.clone());
-            set_condition(&mut pod, "PodScheduled", "True", None, None, ctx.now.rfc3339());
+            set_condition(
+                &mut pod,
+                "PodScheduled",
+                "True",
+                None,
+                None,
+                ctx.now.rfc3339(),
+            );
             pod.status.phase.get_or_insert_with(|| "Pending".to_owned());
             ctx.api.update(Object::Pod(pod.clone()));
-            let msg = format!("Successfully assigned {}/{} to {node}", pod.metadata.namespace, pod.metadata.name);
-            ctx.event(EventType::Normal, &key, "Scheduled", msg, SCHEDULER_NAME, None);
+            let msg = format!(
+                "Successfully assigned {}/{} to {node}",
+                pod.metadata.namespace, pod.metadata.name
+            );
+            ctx.event(
+                EventType::Normal,
+                &key,
+                "Scheduled",
+                msg,
+                SCHEDULER_NAME,
+                None,
+            );
         }
         None => {
             // The scheduler's FitError message (pkg/scheduler/framework/types.go): reasons sorted.
@@ -118,19 +165,44 @@ fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
                     parts.join(", ")
                 )
             };
-            let already = pod.status.conditions.iter().any(|c| c.type_ == "PodScheduled" && c.message.as_deref() == Some(&msg));
+            let already = pod
+                .status
+                .conditions
+                .iter()
+                .any(|c| c.type_ == "PodScheduled" && c.message.as_deref() == Some(&msg));
             if !already {
-                set_condition(&mut pod, "PodScheduled", "False", Some("Unschedulable"), Some(msg.clone()), ctx.now.rfc3339());
+                set_condition(
+                    &mut pod,
+                    "PodScheduled",
+                    "False",
+                    Some("Unschedulable"),
+                    Some(msg.clone()),
+                    ctx.now.rfc3339(),
+                );
                 pod.status.phase = Some("Pending".to_owned());
                 ctx.api.update(Object::Pod(pod));
-                ctx.event(EventType::Warning, &key, "FailedScheduling", msg, SCHEDULER_NAME, None);
+                ctx.event(
+                    EventType::Warning,
+                    &key,
+                    "FailedScheduling",
+                    msg,
+                    SCHEDULER_NAME,
+                    None,
+                );
             }
         }
     }
 }
 
 /// Sets a pod condition, keeping `lastTransitionTime` when the status did not change.
-pub fn set_condition(pod: &mut Pod, type_: &str, status: &str, reason: Option<&str>, message: Option<String>, now: String) {
+pub fn set_condition(
+    pod: &mut Pod,
+    type_: &str,
+    status: &str,
+    reason: Option<&str>,
+    message: Option<String>,
+    now: String,
+) {
     let existing = pod.status.conditions.iter_mut().find(|c| c.type_ == type_);
     match existing {
         Some(c) => {

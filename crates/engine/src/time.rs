@@ -91,7 +91,11 @@ pub fn human_duration(ms: u64) -> String {
     let minutes = seconds / 60;
     if minutes < 10 {
         let s = seconds % 60;
-        return if s == 0 { format!("{minutes}m") } else { format!("{minutes}m{s}s") };
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
     }
     if minutes < 180 {
         return format!("{minutes}m");
@@ -99,14 +103,22 @@ pub fn human_duration(ms: u64) -> String {
     let hours = minutes / 60;
     if hours < 8 {
         let m = minutes % 60;
-        return if m == 0 { format!("{hours}h") } else { format!("{hours}h{m}m") };
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
     }
     if hours < 48 {
         return format!("{hours}h");
     }
     if hours < 24 * 8 {
         let h = hours % 24;
-        return if h == 0 { format!("{}d", hours / 24) } else { format!("{}d{h}h", hours / 24) };
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
     }
     if hours < 24 * 365 * 2 {
         return format!("{}d", hours / 24);
@@ -153,7 +165,10 @@ mod tests {
     #[test]
     fn rfc3339_counts_from_the_fixed_epoch() {
         assert_eq!(SimTime::ZERO.rfc3339(), "2026-01-01T00:00:00Z");
-        assert_eq!(SimTime::from_millis(61_999).rfc3339(), "2026-01-01T00:01:01Z");
+        assert_eq!(
+            SimTime::from_millis(61_999).rfc3339(),
+            "2026-01-01T00:01:01Z"
+        );
         assert_eq!(SimTime::from_secs(86_400).rfc3339(), "2026-01-02T00:00:00Z");
     }
 

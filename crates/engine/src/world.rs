@@ -121,7 +121,10 @@ impl World {
             processed: 0,
         };
         let nodes = if lab.nodes.is_empty() {
-            vec![crate::api::lab::LabNode { name: "node-1".to_owned(), ..Default::default() }]
+            vec![crate::api::lab::LabNode {
+                name: "node-1".to_owned(),
+                ..Default::default()
+            }]
         } else {
             lab.nodes.clone()
         };
@@ -161,7 +164,9 @@ impl World {
 
     fn add_node(&mut self, index: usize, spec: &crate::api::lab::LabNode) {
         let cpu = spec.cpu.unwrap_or_else(|| Quantity::from_units(4));
-        let memory = spec.memory.unwrap_or_else(|| Quantity::from_bytes(8 * 1024 * 1024 * 1024));
+        let memory = spec
+            .memory
+            .unwrap_or_else(|| Quantity::from_bytes(8 * 1024 * 1024 * 1024));
         let node_ip = format!("172.18.0.{}", index + 2);
         let pod_cidr: Ipv4Net = format!("10.244.{index}.0/24").parse().unwrap_or_default();
         let mut labels = spec.labels.clone();
@@ -196,20 +201,54 @@ impl World {
         let mut allocatable = capacity.clone();
         allocatable.insert("memory".to_owned(), allocatable_memory);
         let node = Node {
-            metadata: ObjectMeta { name: spec.name.clone(), labels, ..ObjectMeta::default() },
-            spec: NodeSpec { pod_cidr: Some(pod_cidr.to_string()), pod_cidrs: vec![pod_cidr.to_string()], ..NodeSpec::default() },
+            metadata: ObjectMeta {
+                name: spec.name.clone(),
+                labels,
+                ..ObjectMeta::default()
+            },
+            spec: NodeSpec {
+                pod_cidr: Some(pod_cidr.to_string()),
+                pod_cidrs: vec![pod_cidr.to_string()],
+                ..NodeSpec::default()
+            },
             status: NodeStatus {
                 capacity,
                 allocatable,
                 conditions: vec![
-                    condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                    condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                    condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                    condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+                    condition(
+                        "MemoryPressure",
+                        "False",
+                        "KubeletHasSufficientMemory",
+                        "kubelet has sufficient memory available",
+                    ),
+                    condition(
+                        "DiskPressure",
+                        "False",
+                        "KubeletHasNoDiskPressure",
+                        "kubelet has no disk pressure",
+                    ),
+                    condition(
+                        "PIDPressure",
+                        "False",
+                        "KubeletHasSufficientPID",
+                        "kubelet has sufficient PID available",
+                    ),
+                    condition(
+                        "Ready",
+                        "True",
+                        "KubeletReady",
+                        "kubelet is posting ready status",
+                    ),
                 ],
                 addresses: vec![
-                    NodeAddress { type_: "InternalIP".to_owned(), address: node_ip.clone() },
-                    NodeAddress { type_: "Hostname".to_owned(), address: spec.name.clone() },
+                    NodeAddress {
+                        type_: "InternalIP".to_owned(),
+                        address: node_ip.clone(),
+                    },
+                    NodeAddress {
+                        type_: "Hostname".to_owned(),
+                        address: spec.name.clone(),
+                    },
                 ],
                 node_info: Some(NodeSystemInfo {
                     machine_id: format!("{:016x}{:016x}", self.rng.next_u64(), self.rng.next_u64()),
@@ -228,8 +267,17 @@ impl World {
             ..Node::default()
         };
         // Node objects are created by the kubelet registering itself; they always validate.
-        if self.api.apply(Object::Node(node), self.now, &mut self.rng).is_ok() {
-            self.queue.push(self.now.plus_millis(PLEG_RELIST_PERIOD_MS), crate::world::Task::PlegRelist { node: spec.name.clone() });
+        if self
+            .api
+            .apply(Object::Node(node), self.now, &mut self.rng)
+            .is_ok()
+        {
+            self.queue.push(
+                self.now.plus_millis(PLEG_RELIST_PERIOD_MS),
+                crate::world::Task::PlegRelist {
+                    node: spec.name.clone(),
+                },
+            );
             self.kubelets.insert(spec.name.clone(), kubelet);
         }
     }
@@ -276,7 +324,11 @@ impl World {
     }
 
     fn fingerprint(&self) -> (usize, u64, usize) {
-        (self.events.all().len(), self.api.resource_version(), self.cri_log.len())
+        (
+            self.events.all().len(),
+            self.api.resource_version(),
+            self.cri_log.len(),
+        )
     }
 
     fn run(&mut self, task: Task) {
@@ -306,17 +358,31 @@ impl World {
                         k.sandbox_created(&mut ctx, pod);
                     }
                 }
-                Task::ImagePulled { node, pod, container, pull_ms, size } => {
+                Task::ImagePulled {
+                    node,
+                    pod,
+                    container,
+                    pull_ms,
+                    size,
+                } => {
                     if let Some(k) = kubelets.get_mut(node) {
                         k.image_pulled(&mut ctx, pod, *container, *pull_ms, *size);
                     }
                 }
-                Task::ContainerCreated { node, pod, container } => {
+                Task::ContainerCreated {
+                    node,
+                    pod,
+                    container,
+                } => {
                     if let Some(k) = kubelets.get_mut(node) {
                         k.container_created(&mut ctx, pod, *container);
                     }
                 }
-                Task::ContainerStarted { node, pod, container } => {
+                Task::ContainerStarted {
+                    node,
+                    pod,
+                    container,
+                } => {
                     if let Some(k) = kubelets.get_mut(node) {
                         k.container_started(&mut ctx, pod, *container);
                     }

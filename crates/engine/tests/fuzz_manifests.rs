@@ -13,7 +13,36 @@ const SEEDS: &[&str] = &[
 ];
 
 /// Tokens that make mutations hit interesting decoder paths.
-const TOKENS: &[&str] = &[":", "-", " ", "\n", "  ", "{", "}", "[", "]", "'", "\"", "#", "&a", "*a", "!!int", "~", "0", "-1", "1e9", "99999999999999999999", "yes", "containers", "kind: Pod", "---\n", "\t", "é", "name: ", "image: "];
+const TOKENS: &[&str] = &[
+    ":",
+    "-",
+    " ",
+    "\n",
+    "  ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    "\"",
+    "#",
+    "&a",
+    "*a",
+    "!!int",
+    "~",
+    "0",
+    "-1",
+    "1e9",
+    "99999999999999999999",
+    "yes",
+    "containers",
+    "kind: Pod",
+    "---\n",
+    "\t",
+    "é",
+    "name: ",
+    "image: ",
+];
 
 #[derive(Clone, Debug)]
 enum Mutation {
@@ -36,7 +65,13 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 fn apply(text: &str, m: &Mutation) -> String {
     let chars: Vec<char> = text.chars().collect();
-    let at = |p: usize| if chars.is_empty() { 0 } else { p % (chars.len() + 1) };
+    let at = |p: usize| {
+        if chars.is_empty() {
+            0
+        } else {
+            p % (chars.len() + 1)
+        }
+    };
     let mut out = chars.clone();
     match m {
         Mutation::Insert(p, t) => {
@@ -73,8 +108,15 @@ fn apply(text: &str, m: &Mutation) -> String {
 
 #[test]
 fn mutated_manifests_never_panic() {
-    let cases = std::env::var("NODELAB_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let cases = std::env::var("NODELAB_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let strategy = (0..SEEDS.len(), prop::collection::vec(mutation(), 1..4));
     let result = runner.run(&strategy, |(seed, mutations)| {
         let mut text = SEEDS[seed].to_owned();

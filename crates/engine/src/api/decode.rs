@@ -15,6 +15,10 @@ use super::{defaults, validation};
 
 /// What one YAML document holds.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a handful per file; boxing would only add indirection"
+)]
 pub enum Document {
     /// A Kubernetes object.
     Object(Object),
@@ -93,20 +97,41 @@ pub fn decode_manifests(file: &str, text: &str) -> Result<Vec<Manifest>, Vec<Sou
             continue;
         }
         let document = decode_document(file, json, &positions)?;
-        out.push(Manifest { file: file.to_owned(), document, positions });
+        out.push(Manifest {
+            file: file.to_owned(),
+            document,
+            positions,
+        });
     }
     Ok(out)
 }
 
-fn decode_document(file: &str, json: Value, positions: &Positions) -> Result<Document, Vec<SourceError>> {
-    let at = |path: &str, message: String| vec![SourceError::new(file, positions.key(path), path, message)];
-    let Value::Object(map) = &json else {
-        return Err(at("", "a manifest must be a mapping with apiVersion, kind and metadata".to_owned()));
+fn decode_document(
+    file: &str,
+    json: Value,
+    positions: &Positions,
+) -> Result<Document, Vec<SourceError>> {
+    let at = |path: &str, message: String| {
+        vec![SourceError::new(file, positions.key(path), path, message)]
     };
-    let field = |name: &str| map.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let Value::Object(map) = &json else {
+        return Err(at(
+            "",
+            "a manifest must be a mapping with apiVersion, kind and metadata".to_owned(),
+        ));
+    };
+    let field = |name: &str| {
+        map.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let (api_version, kind) = (field("apiVersion"), field("kind"));
     if api_version.is_empty() {
-        return Err(at("apiVersion", "Required value: apiVersion not set".to_owned()));
+        return Err(at(
+            "apiVersion",
+            "Required value: apiVersion not set".to_owned(),
+        ));
     }
     if kind.is_empty() {
         return Err(at("kind", "Required value: kind not set".to_owned()));
@@ -116,7 +141,10 @@ fn decode_document(file: &str, json: Value, positions: &Positions) -> Result<Doc
         return Ok(Document::Lab(lab));
     }
     let Some(k) = Kind::from_type(&api_version, &kind) else {
-        return Err(at("kind", format!("no matches for kind {kind:?} in version {api_version:?}")));
+        return Err(at(
+            "kind",
+            format!("no matches for kind {kind:?} in version {api_version:?}"),
+        ));
     };
     let mut object = match k {
         Kind::Namespace => Object::Namespace(typed(file, json, positions)?),
@@ -144,7 +172,11 @@ pub fn locate(file: &str, positions: &Positions, errors: &[FieldError]) -> Vec<S
 }
 
 /// Strictly decodes one typed object, turning serde's error into a located one.
-fn typed<T: DeserializeOwned>(file: &str, json: Value, positions: &Positions) -> Result<T, Vec<SourceError>> {
+fn typed<T: DeserializeOwned>(
+    file: &str,
+    json: Value,
+    positions: &Positions,
+) -> Result<T, Vec<SourceError>> {
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
@@ -167,7 +199,12 @@ fn typed<T: DeserializeOwned>(file: &str, json: Value, positions: &Positions) ->
 fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (name, tail) = rest.split_once('`')?;
-    let expected = tail.split('`').skip(1).step_by(2).map(str::to_owned).collect();
+    let expected = tail
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
     Some((name.to_owned(), expected))
 }
 
@@ -175,7 +212,12 @@ fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
 fn closest(name: &str, expected: &[String]) -> Option<String> {
     expected
         .iter()
-        .map(|e| (strsim::damerau_levenshtein(&name.to_lowercase(), &e.to_lowercase()), e))
+        .map(|e| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), &e.to_lowercase()),
+                e,
+            )
+        })
         .filter(|(d, e)| *d <= 2.max(e.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, e)| e.clone())
@@ -197,18 +239,34 @@ mod tests {
     #[test]
     fn a_plain_pod_decodes_and_is_defaulted() {
         let m = decode_manifests("pod.yaml", POD).map_err(|e| format!("{e:?}"));
-        let Ok([Manifest { document: Document::Object(Object::Pod(pod)), .. }]) = m.as_deref() else {
+        let Ok(
+            [
+                Manifest {
+                    document: Document::Object(Object::Pod(pod)),
+                    ..
+                },
+            ],
+        ) = m.as_deref()
+        else {
             panic!("expected one pod, got {m:?}");
         };
         assert_eq!(pod.metadata.namespace, "default");
         assert_eq!(pod.spec.restart_policy.as_deref(), Some("Always"));
-        assert_eq!(pod.spec.containers[0].image_pull_policy.as_deref(), Some("IfNotPresent"));
+        assert_eq!(
+            pod.spec.containers[0].image_pull_policy.as_deref(),
+            Some("IfNotPresent")
+        );
     }
 
     #[test]
     fn a_typo_names_the_field_and_suggests_the_right_one() {
         let text = POD.replace("  containers:", "  contaners:");
-        assert_eq!(errors(&text), [r#"pod.yaml:6:3: spec.contaners: unknown field "contaners", did you mean "containers"?"#]);
+        assert_eq!(
+            errors(&text),
+            [
+                r#"pod.yaml:6:3: spec.contaners: unknown field "contaners", did you mean "containers"?"#
+            ]
+        );
     }
 
     #[test]
@@ -216,7 +274,9 @@ mod tests {
         let text = format!("{POD}    ports:\n    - containerPort: eighty\n");
         assert_eq!(
             errors(&text),
-            [r#"pod.yaml:10:22: spec.containers[0].ports[0].containerPort: invalid type: string "eighty", expected i32"#]
+            [
+                r#"pod.yaml:10:22: spec.containers[0].ports[0].containerPort: invalid type: string "eighty", expected i32"#
+            ]
         );
     }
 
@@ -231,12 +291,18 @@ mod tests {
     #[test]
     fn validation_errors_use_the_api_server_wording() {
         let text = POD.replace("    image: nginx:1.27\n", "");
-        assert_eq!(errors(&text), ["pod.yaml:7:5: spec.containers[0].image: Required value"]);
+        assert_eq!(
+            errors(&text),
+            ["pod.yaml:7:5: spec.containers[0].image: Required value"]
+        );
     }
 
     #[test]
     fn unknown_kinds_are_rejected() {
         let errs = errors("apiVersion: v1\nkind: Pdo\nmetadata:\n  name: x\n");
-        assert_eq!(errs, [r#"pod.yaml:2:1: kind: no matches for kind "Pdo" in version "v1""#]);
+        assert_eq!(
+            errs,
+            [r#"pod.yaml:2:1: kind: no matches for kind "Pdo" in version "v1""#]
+        );
     }
 }

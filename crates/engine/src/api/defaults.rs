@@ -43,29 +43,51 @@ pub fn apply(object: &mut Object) {
         Object::Secret(s) => {
             s.type_.get_or_insert_with(|| "Opaque".to_owned());
         }
-        Object::Node(_) | Object::RuntimeClass(_) | Object::ConfigMap(_) | Object::EndpointSlice(_) => {}
+        Object::Node(_)
+        | Object::RuntimeClass(_)
+        | Object::ConfigMap(_)
+        | Object::EndpointSlice(_) => {}
     }
 }
 
 /// `SetDefaults_PodSpec` and the per-container defaults. `admission` adds what admission
 /// plugins add to real pods (not to templates).
 fn pod_spec(spec: &mut PodSpec, admission: bool) {
-    spec.restart_policy.get_or_insert_with(|| "Always".to_owned());
-    spec.dns_policy.get_or_insert_with(|| "ClusterFirst".to_owned());
-    spec.termination_grace_period_seconds.get_or_insert(DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
-    spec.scheduler_name.get_or_insert_with(|| "default-scheduler".to_owned());
+    spec.restart_policy
+        .get_or_insert_with(|| "Always".to_owned());
+    spec.dns_policy
+        .get_or_insert_with(|| "ClusterFirst".to_owned());
+    spec.termination_grace_period_seconds
+        .get_or_insert(DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
+    spec.scheduler_name
+        .get_or_insert_with(|| "default-scheduler".to_owned());
     spec.security_context.get_or_insert_with(|| json!({}));
-    for c in spec.init_containers.iter_mut().chain(spec.containers.iter_mut()) {
+    for c in spec
+        .init_containers
+        .iter_mut()
+        .chain(spec.containers.iter_mut())
+    {
         container(c);
     }
     if admission {
-        let sa = spec.service_account_name.get_or_insert_with(|| "default".to_owned()).clone();
+        let sa = spec
+            .service_account_name
+            .get_or_insert_with(|| "default".to_owned())
+            .clone();
         spec.service_account.get_or_insert(sa);
         spec.enable_service_links.get_or_insert(true);
         spec.priority.get_or_insert(0);
-        spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".to_owned());
-        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
-            if !spec.tolerations.iter().any(|t| t.key.as_deref() == Some(key)) {
+        spec.preemption_policy
+            .get_or_insert_with(|| "PreemptLowerPriority".to_owned());
+        for key in [
+            "node.kubernetes.io/not-ready",
+            "node.kubernetes.io/unreachable",
+        ] {
+            if !spec
+                .tolerations
+                .iter()
+                .any(|t| t.key.as_deref() == Some(key))
+            {
                 spec.tolerations.push(Toleration {
                     key: Some(key.to_owned()),
                     operator: Some("Exists".to_owned()),
@@ -80,10 +102,13 @@ fn pod_spec(spec: &mut PodSpec, admission: bool) {
 
 fn container(c: &mut Container) {
     if c.image_pull_policy.is_none() {
-        c.image_pull_policy = Some(default_pull_policy(c.image.as_deref().unwrap_or_default()).to_owned());
+        c.image_pull_policy =
+            Some(default_pull_policy(c.image.as_deref().unwrap_or_default()).to_owned());
     }
-    c.termination_message_path.get_or_insert_with(|| "/dev/termination-log".to_owned());
-    c.termination_message_policy.get_or_insert_with(|| "File".to_owned());
+    c.termination_message_path
+        .get_or_insert_with(|| "/dev/termination-log".to_owned());
+    c.termination_message_policy
+        .get_or_insert_with(|| "File".to_owned());
     for p in &mut c.ports {
         p.protocol.get_or_insert_with(|| "TCP".to_owned());
     }
@@ -91,7 +116,14 @@ fn container(c: &mut Container) {
     for (name, limit) in &c.resources.limits {
         c.resources.requests.entry(name.clone()).or_insert(*limit);
     }
-    for probe in [&mut c.liveness_probe, &mut c.readiness_probe, &mut c.startup_probe].into_iter().flatten() {
+    for probe in [
+        &mut c.liveness_probe,
+        &mut c.readiness_probe,
+        &mut c.startup_probe,
+    ]
+    .into_iter()
+    .flatten()
+    {
         self::probe(probe);
     }
 }
@@ -123,10 +155,16 @@ pub fn default_pull_policy(image: &str) -> &'static str {
 /// `SetDefaults_Service`.
 fn service(svc: &mut Service) {
     let spec = &mut svc.spec;
-    let ty = spec.type_.get_or_insert_with(|| "ClusterIP".to_owned()).clone();
-    spec.session_affinity.get_or_insert_with(|| "None".to_owned());
+    let ty = spec
+        .type_
+        .get_or_insert_with(|| "ClusterIP".to_owned())
+        .clone();
+    spec.session_affinity
+        .get_or_insert_with(|| "None".to_owned());
     if spec.session_affinity.as_deref() == Some("ClientIP") {
-        let cfg = spec.session_affinity_config.get_or_insert_with(SessionAffinityConfig::default);
+        let cfg = spec
+            .session_affinity_config
+            .get_or_insert_with(SessionAffinityConfig::default);
         cfg.client_ip
             .get_or_insert_with(ClientIpConfig::default)
             .timeout_seconds
@@ -139,10 +177,12 @@ fn service(svc: &mut Service) {
         }
     }
     if ty != "ExternalName" {
-        spec.internal_traffic_policy.get_or_insert_with(|| "Cluster".to_owned());
+        spec.internal_traffic_policy
+            .get_or_insert_with(|| "Cluster".to_owned());
     }
     if ty == "NodePort" || ty == "LoadBalancer" {
-        spec.external_traffic_policy.get_or_insert_with(|| "Cluster".to_owned());
+        spec.external_traffic_policy
+            .get_or_insert_with(|| "Cluster".to_owned());
     }
     if ty == "LoadBalancer" {
         spec.allocate_load_balancer_node_ports.get_or_insert(true);

@@ -15,34 +15,60 @@ pub struct FieldError {
 impl FieldError {
     /// `Required value`, with an optional explanation.
     pub fn required(path: impl Into<String>, why: &str) -> FieldError {
-        let detail = if why.is_empty() { "Required value".to_owned() } else { format!("Required value: {why}") };
-        FieldError { path: path.into(), detail }
+        let detail = if why.is_empty() {
+            "Required value".to_owned()
+        } else {
+            format!("Required value: {why}")
+        };
+        FieldError {
+            path: path.into(),
+            detail,
+        }
     }
 
     /// `Invalid value: <value>: <why>`; `value` is already rendered (strings quoted).
     pub fn invalid(path: impl Into<String>, value: impl fmt::Display, why: &str) -> FieldError {
-        FieldError { path: path.into(), detail: format!("Invalid value: {value}: {why}") }
+        FieldError {
+            path: path.into(),
+            detail: format!("Invalid value: {value}: {why}"),
+        }
     }
 
     /// `Unsupported value: "x": supported values: "a", "b"`.
     pub fn not_supported(path: impl Into<String>, value: &str, supported: &[&str]) -> FieldError {
-        let list = supported.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
-        FieldError { path: path.into(), detail: format!("Unsupported value: {value:?}: supported values: {list}") }
+        let list = supported
+            .iter()
+            .map(|s| format!("{s:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        FieldError {
+            path: path.into(),
+            detail: format!("Unsupported value: {value:?}: supported values: {list}"),
+        }
     }
 
     /// `Duplicate value: "x"`.
     pub fn duplicate(path: impl Into<String>, value: &str) -> FieldError {
-        FieldError { path: path.into(), detail: format!("Duplicate value: {value:?}") }
+        FieldError {
+            path: path.into(),
+            detail: format!("Duplicate value: {value:?}"),
+        }
     }
 
     /// `Not found: "x"`.
     pub fn not_found(path: impl Into<String>, value: &str) -> FieldError {
-        FieldError { path: path.into(), detail: format!("Not found: {value:?}") }
+        FieldError {
+            path: path.into(),
+            detail: format!("Not found: {value:?}"),
+        }
     }
 
     /// `Forbidden: <why>`.
     pub fn forbidden(path: impl Into<String>, why: &str) -> FieldError {
-        FieldError { path: path.into(), detail: format!("Forbidden: {why}") }
+        FieldError {
+            path: path.into(),
+            detail: format!("Forbidden: {why}"),
+        }
     }
 }
 

@@ -99,7 +99,9 @@ impl Kind {
 
     /// The kind for an `apiVersion` and `kind` pair, if known.
     pub fn from_type(api_version: &str, kind: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == kind && k.api_version() == api_version)
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == kind && k.api_version() == api_version)
     }
 }
 
@@ -117,7 +119,11 @@ pub struct ObjectRef {
 impl ObjectRef {
     /// A reference to a namespaced object.
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjectRef {
-        ObjectRef { kind, namespace: namespace.to_owned(), name: name.to_owned() }
+        ObjectRef {
+            kind,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        }
     }
 }
 
@@ -209,7 +215,15 @@ impl Object {
     /// The reference that identifies this object.
     pub fn reference(&self) -> ObjectRef {
         let m = self.meta();
-        ObjectRef::new(self.kind(), if self.kind().namespaced() { &m.namespace } else { "" }, &m.name)
+        ObjectRef::new(
+            self.kind(),
+            if self.kind().namespaced() {
+                &m.namespace
+            } else {
+                ""
+            },
+            &m.name,
+        )
     }
 }
 

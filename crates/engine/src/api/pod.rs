@@ -628,7 +628,11 @@ pub struct ContainerStatus {
     #[serde(default, rename = "imageID")]
     pub image_id: String,
     /// `containerd://<id>`.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "containerID")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "containerID"
+    )]
     pub container_id: Option<String>,
     /// Passed its startup probe (or running without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -693,13 +697,20 @@ pub struct ContainerStateTerminated {
     #[serde(default)]
     pub finished_at: Option<String>,
     /// `containerd://<id>`.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "containerID")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "containerID"
+    )]
     pub container_id: Option<String>,
 }
 
 impl Pod {
     /// All init containers then all app containers.
     pub fn all_containers(&self) -> impl Iterator<Item = &Container> {
-        self.spec.init_containers.iter().chain(self.spec.containers.iter())
+        self.spec
+            .init_containers
+            .iter()
+            .chain(self.spec.containers.iter())
     }
 }

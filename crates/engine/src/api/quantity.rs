@@ -27,18 +27,26 @@ pub struct Quantity {
 
 /// Why a quantity string was rejected; the text matches the API server's.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")]
+#[error(
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)]
 pub struct QuantityError;
 
 impl Quantity {
     /// A quantity of whole base units (cores, bytes).
     pub fn from_units(n: i64) -> Quantity {
-        Quantity { milli: i128::from(n) * 1000, format: Format::DecimalSi }
+        Quantity {
+            milli: i128::from(n) * 1000,
+            format: Format::DecimalSi,
+        }
     }
 
     /// A memory-style quantity of `n` bytes, printed with binary suffixes.
     pub fn from_bytes(n: i64) -> Quantity {
-        Quantity { milli: i128::from(n) * 1000, format: Format::BinarySi }
+        Quantity {
+            milli: i128::from(n) * 1000,
+            format: Format::BinarySi,
+        }
     }
 
     /// The value in thousandths (e.g. millicores), rounded up like `MilliValue()`.
@@ -48,7 +56,11 @@ impl Quantity {
 
     /// The value in whole units rounded up, like `Value()` (bytes for memory).
     pub fn value(&self) -> i64 {
-        let v = if self.milli >= 0 { (self.milli + 999) / 1000 } else { self.milli / 1000 };
+        let v = if self.milli >= 0 {
+            (self.milli + 999) / 1000
+        } else {
+            self.milli / 1000
+        };
         v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
     }
 
@@ -108,17 +120,26 @@ impl Quantity {
         if mantissa_str.len() > 30 {
             return Err(QuantityError);
         }
-        let mantissa: i128 = if mantissa_str.is_empty() { 0 } else { mantissa_str.parse().map_err(|_| QuantityError)? };
+        let mantissa: i128 = if mantissa_str.is_empty() {
+            0
+        } else {
+            mantissa_str.parse().map_err(|_| QuantityError)?
+        };
         let mut scaled = mantissa.checked_mul(1i128 << pow2).ok_or(QuantityError)?;
         let exp10 = pow10 + 3 - frac_part.len() as i32;
         if exp10 >= 0 {
-            scaled = scaled.checked_mul(10i128.checked_pow(exp10 as u32).ok_or(QuantityError)?).ok_or(QuantityError)?;
+            scaled = scaled
+                .checked_mul(10i128.checked_pow(exp10 as u32).ok_or(QuantityError)?)
+                .ok_or(QuantityError)?;
         } else {
             let div = 10i128.checked_pow((-exp10) as u32).ok_or(QuantityError)?;
             // Quantities finer than a milli-unit round up, as the API server does.
             scaled = (scaled + div - 1) / div;
         }
-        Ok(Quantity { milli: if negative { -scaled } else { scaled }, format })
+        Ok(Quantity {
+            milli: if negative { -scaled } else { scaled },
+            format,
+        })
     }
 
     /// The canonical text (`CanonicalizeBytes`): `0.5` → `500m`, `1.5Gi` → `1536Mi`, `1000m` → `1`.
@@ -151,7 +172,11 @@ impl Quantity {
                     exp += 3;
                 }
                 if format == Format::DecimalExponent {
-                    return if exp == 0 { format!("{sign}{v}") } else { format!("{sign}{v}e{exp}") };
+                    return if exp == 0 {
+                        format!("{sign}{v}")
+                    } else {
+                        format!("{sign}{v}e{exp}")
+                    };
                 }
                 let suffix = match exp {
                     -3 => "m",
@@ -212,7 +237,9 @@ mod tests {
     use super::*;
 
     fn canon(s: &str) -> String {
-        Quantity::parse(s).map(|q| q.canonical()).unwrap_or_else(|e| e.to_string())
+        Quantity::parse(s)
+            .map(|q| q.canonical())
+            .unwrap_or_else(|e| e.to_string())
     }
 
     #[test]
@@ -234,7 +261,10 @@ mod tests {
     fn values() {
         let q = Quantity::parse("250m").map_err(|e| e.to_string());
         assert_eq!(q.map(|q| q.milli_value()), Ok(250));
-        assert_eq!(Quantity::parse("64Mi").map(|q| q.value()), Ok(64 * 1024 * 1024));
+        assert_eq!(
+            Quantity::parse("64Mi").map(|q| q.value()),
+            Ok(64 * 1024 * 1024)
+        );
         assert_eq!(Quantity::parse("1.5").map(|q| q.value()), Ok(2));
     }
 

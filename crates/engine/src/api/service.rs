@@ -53,7 +53,11 @@ pub struct ServiceSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_affinity: Option<String>,
     /// Requested load-balancer IP (deprecated).
-    #[serde(default, rename = "loadBalancerIP", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "loadBalancerIP",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer_ip: Option<String>,
     /// Client CIDRs allowed through the load balancer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -18,30 +18,54 @@ pub fn validate(object: &Object) -> Result<(), Vec<FieldError>> {
     let mut errs = Vec::new();
     let meta = object.meta();
     if meta.name.is_empty() && meta.generate_name.is_empty() {
-        errs.push(FieldError::required("metadata.name", "name or generateName is required"));
+        errs.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        ));
     } else if !meta.name.is_empty() {
         match object {
-            Object::Service(_) | Object::Namespace(_) => dns1035_or_label(object, &meta.name, &mut errs),
+            Object::Service(_) | Object::Namespace(_) => {
+                dns1035_or_label(object, &meta.name, &mut errs)
+            }
             _ => {
                 if !is_dns1123_subdomain(&meta.name) {
-                    errs.push(FieldError::invalid("metadata.name", format!("{:?}", meta.name), DNS1123_SUBDOMAIN_MSG));
+                    errs.push(FieldError::invalid(
+                        "metadata.name",
+                        format!("{:?}", meta.name),
+                        DNS1123_SUBDOMAIN_MSG,
+                    ));
                 }
             }
         }
     }
-    if object.kind().namespaced() && !meta.namespace.is_empty() && !is_dns1123_label(&meta.namespace) {
-        errs.push(FieldError::invalid("metadata.namespace", format!("{:?}", meta.namespace), DNS1123_LABEL_MSG));
+    if object.kind().namespaced()
+        && !meta.namespace.is_empty()
+        && !is_dns1123_label(&meta.namespace)
+    {
+        errs.push(FieldError::invalid(
+            "metadata.namespace",
+            format!("{:?}", meta.namespace),
+            DNS1123_LABEL_MSG,
+        ));
     }
     match object {
         Object::Pod(pod) => pod_spec(&pod.spec, "spec", &mut errs),
         Object::Deployment(d) => {
             replicas(d.spec.replicas, &mut errs);
-            selector_matches_template(&d.spec.selector, &d.spec.template.metadata.labels, &mut errs);
+            selector_matches_template(
+                &d.spec.selector,
+                &d.spec.template.metadata.labels,
+                &mut errs,
+            );
             pod_spec(&d.spec.template.spec, "spec.template.spec", &mut errs);
         }
         Object::ReplicaSet(rs) => {
             replicas(rs.spec.replicas, &mut errs);
-            selector_matches_template(&rs.spec.selector, &rs.spec.template.metadata.labels, &mut errs);
+            selector_matches_template(
+                &rs.spec.selector,
+                &rs.spec.template.metadata.labels,
+                &mut errs,
+            );
             pod_spec(&rs.spec.template.spec, "spec.template.spec", &mut errs);
         }
         Object::Service(svc) => service(svc, &mut errs),
@@ -49,10 +73,18 @@ pub fn validate(object: &Object) -> Result<(), Vec<FieldError>> {
             if rc.handler.is_empty() {
                 errs.push(FieldError::required("handler", ""));
             } else if !is_dns1123_label(&rc.handler) {
-                errs.push(FieldError::invalid("handler", format!("{:?}", rc.handler), DNS1123_LABEL_MSG));
+                errs.push(FieldError::invalid(
+                    "handler",
+                    format!("{:?}", rc.handler),
+                    DNS1123_LABEL_MSG,
+                ));
             }
         }
-        Object::Node(_) | Object::Namespace(_) | Object::ConfigMap(_) | Object::Secret(_) | Object::EndpointSlice(_) => {}
+        Object::Node(_)
+        | Object::Namespace(_)
+        | Object::ConfigMap(_)
+        | Object::Secret(_)
+        | Object::EndpointSlice(_) => {}
     }
     if errs.is_empty() { Ok(()) } else { Err(errs) }
 }
@@ -63,13 +95,21 @@ fn dns1035_or_label(object: &Object, name: &str, errs: &mut Vec<FieldError>) {
         _ => (is_dns1123_label(name), DNS1123_LABEL_MSG),
     };
     if !ok {
-        errs.push(FieldError::invalid("metadata.name", format!("{name:?}"), msg));
+        errs.push(FieldError::invalid(
+            "metadata.name",
+            format!("{name:?}"),
+            msg,
+        ));
     }
 }
 
 fn replicas(n: Option<i32>, errs: &mut Vec<FieldError>) {
     if let Some(n) = n.filter(|n| *n < 0) {
-        errs.push(FieldError::invalid("spec.replicas", n, "must be greater than or equal to 0"));
+        errs.push(FieldError::invalid(
+            "spec.replicas",
+            n,
+            "must be greater than or equal to 0",
+        ));
     }
 }
 
@@ -81,7 +121,11 @@ fn selector_matches_template(
     if selector.match_labels.is_empty() && selector.match_expressions.is_empty() {
         errs.push(FieldError::required("spec.selector", ""));
     } else if !selector.matches(labels) {
-        let rendered = labels.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect::<Vec<_>>().join(", ");
+        let rendered = labels
+            .iter()
+            .map(|(k, v)| format!("{k:?}:{v:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         errs.push(FieldError::invalid(
             "spec.template.metadata.labels",
             format!("map[string]string{{{rendered}}}"),
@@ -94,28 +138,46 @@ fn pod_spec(spec: &PodSpec, path: &str, errs: &mut Vec<FieldError>) {
     if spec.containers.is_empty() {
         errs.push(FieldError::required(format!("{path}.containers"), ""));
     }
-    if let Some(p) = &spec.restart_policy {
-        if !["Always", "OnFailure", "Never"].contains(&p.as_str()) {
-            errs.push(FieldError::not_supported(format!("{path}.restartPolicy"), p, &["Always", "Never", "OnFailure"]));
-        }
+    if let Some(p) = &spec.restart_policy
+        && !["Always", "OnFailure", "Never"].contains(&p.as_str())
+    {
+        errs.push(FieldError::not_supported(
+            format!("{path}.restartPolicy"),
+            p,
+            &["Always", "Never", "OnFailure"],
+        ));
     }
     if let Some(d) = &spec.dns_policy {
         let ok = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
         if !ok.contains(&d.as_str()) {
-            errs.push(FieldError::not_supported(format!("{path}.dnsPolicy"), d, &ok));
+            errs.push(FieldError::not_supported(
+                format!("{path}.dnsPolicy"),
+                d,
+                &ok,
+            ));
         }
     }
     if let Some(g) = spec.termination_grace_period_seconds.filter(|g| *g < 0) {
-        errs.push(FieldError::invalid(format!("{path}.terminationGracePeriodSeconds"), g, "must be greater than or equal to 0"));
+        errs.push(FieldError::invalid(
+            format!("{path}.terminationGracePeriodSeconds"),
+            g,
+            "must be greater than or equal to 0",
+        ));
     }
     let mut volumes = BTreeSet::new();
     for (i, v) in spec.volumes.iter().enumerate() {
         if !volumes.insert(v.name.as_str()) {
-            errs.push(FieldError::duplicate(format!("{path}.volumes[{i}].name"), &v.name));
+            errs.push(FieldError::duplicate(
+                format!("{path}.volumes[{i}].name"),
+                &v.name,
+            ));
         }
     }
     let mut names = BTreeSet::new();
-    let groups = [("initContainers", &spec.init_containers), ("containers", &spec.containers)];
+    let groups = [
+        ("initContainers", &spec.init_containers),
+        ("containers", &spec.containers),
+    ];
     for (field, list) in groups {
         for (i, c) in list.iter().enumerate() {
             let cpath = format!("{path}.{field}[{i}]");
@@ -127,24 +189,42 @@ fn pod_spec(spec: &PodSpec, path: &str, errs: &mut Vec<FieldError>) {
     }
 }
 
-fn container(c: &Container, path: &str, init: bool, volumes: &BTreeSet<&str>, errs: &mut Vec<FieldError>) {
+fn container(
+    c: &Container,
+    path: &str,
+    init: bool,
+    volumes: &BTreeSet<&str>,
+    errs: &mut Vec<FieldError>,
+) {
     if c.name.is_empty() {
         errs.push(FieldError::required(format!("{path}.name"), ""));
     } else if !is_dns1123_label(&c.name) {
-        errs.push(FieldError::invalid(format!("{path}.name"), format!("{:?}", c.name), DNS1123_LABEL_MSG));
+        errs.push(FieldError::invalid(
+            format!("{path}.name"),
+            format!("{:?}", c.name),
+            DNS1123_LABEL_MSG,
+        ));
     }
     if c.image.as_deref().is_none_or(|i| i.trim().is_empty()) {
         errs.push(FieldError::required(format!("{path}.image"), ""));
     }
-    if let Some(p) = &c.image_pull_policy {
-        if !["Always", "IfNotPresent", "Never"].contains(&p.as_str()) {
-            errs.push(FieldError::not_supported(format!("{path}.imagePullPolicy"), p, &["Always", "IfNotPresent", "Never"]));
-        }
+    if let Some(p) = &c.image_pull_policy
+        && !["Always", "IfNotPresent", "Never"].contains(&p.as_str())
+    {
+        errs.push(FieldError::not_supported(
+            format!("{path}.imagePullPolicy"),
+            p,
+            &["Always", "IfNotPresent", "Never"],
+        ));
     }
     match (&c.restart_policy, init) {
         (None, _) => {}
         (Some(p), true) if p == "Always" => {}
-        (Some(p), true) => errs.push(FieldError::not_supported(format!("{path}.restartPolicy"), p, &["Always"])),
+        (Some(p), true) => errs.push(FieldError::not_supported(
+            format!("{path}.restartPolicy"),
+            p,
+            &["Always"],
+        )),
         (Some(_), false) => errs.push(FieldError::forbidden(
             format!("{path}.restartPolicy"),
             "may not be set for non-init containers without ContainerRestartRules feature enabled",
@@ -156,7 +236,11 @@ fn container(c: &Container, path: &str, init: bool, volumes: &BTreeSet<&str>, er
         port_number(p.container_port, &format!("{ppath}.containerPort"), errs);
         if let Some(name) = &p.name {
             if let Some(msg) = iana_svc_name_problem(name) {
-                errs.push(FieldError::invalid(format!("{ppath}.name"), format!("{name:?}"), msg));
+                errs.push(FieldError::invalid(
+                    format!("{ppath}.name"),
+                    format!("{name:?}"),
+                    msg,
+                ));
             } else if !port_names.insert(name.as_str()) {
                 errs.push(FieldError::duplicate(format!("{ppath}.name"), name));
             }
@@ -167,20 +251,38 @@ fn container(c: &Container, path: &str, init: bool, volumes: &BTreeSet<&str>, er
     }
     for (i, m) in c.volume_mounts.iter().enumerate() {
         if !volumes.contains(m.name.as_str()) {
-            errs.push(FieldError::not_found(format!("{path}.volumeMounts[{i}].name"), &m.name));
+            errs.push(FieldError::not_found(
+                format!("{path}.volumeMounts[{i}].name"),
+                &m.name,
+            ));
         }
         if m.mount_path.is_empty() {
-            errs.push(FieldError::required(format!("{path}.volumeMounts[{i}].mountPath"), ""));
+            errs.push(FieldError::required(
+                format!("{path}.volumeMounts[{i}].mountPath"),
+                "",
+            ));
         }
     }
     resources(c, path, errs);
-    let probes = [("livenessProbe", &c.liveness_probe), ("readinessProbe", &c.readiness_probe), ("startupProbe", &c.startup_probe)];
+    let probes = [
+        ("livenessProbe", &c.liveness_probe),
+        ("readinessProbe", &c.readiness_probe),
+        ("startupProbe", &c.startup_probe),
+    ];
     for (field, probe_opt) in probes {
         if let Some(p) = probe_opt {
             if init && c.restart_policy.is_none() {
-                errs.push(FieldError::forbidden(format!("{path}.{field}"), "may not be set for init containers without restartPolicy=Always"));
+                errs.push(FieldError::forbidden(
+                    format!("{path}.{field}"),
+                    "may not be set for init containers without restartPolicy=Always",
+                ));
             }
-            probe(p, &format!("{path}.{field}"), field != "readinessProbe", errs);
+            probe(
+                p,
+                &format!("{path}.{field}"),
+                field != "readinessProbe",
+                errs,
+            );
         }
     }
 }
@@ -199,24 +301,38 @@ fn resources(c: &Container, path: &str, errs: &mut Vec<FieldError>) {
         }
     }
     for (name, req) in &r.requests {
-        if let Some(limit) = r.limits.get(name) {
-            if req.milli_value() > limit.milli_value() {
-                errs.push(FieldError::invalid(
-                    format!("{path}.resources.requests"),
-                    format!("{:?}", req.canonical()),
-                    &format!("must be less than or equal to {name} limit of {}", Quantity::canonical(limit)),
-                ));
-            }
+        if let Some(limit) = r.limits.get(name)
+            && req.milli_value() > limit.milli_value()
+        {
+            errs.push(FieldError::invalid(
+                format!("{path}.resources.requests"),
+                format!("{:?}", req.canonical()),
+                &format!(
+                    "must be less than or equal to {name} limit of {}",
+                    Quantity::canonical(limit)
+                ),
+            ));
         }
     }
 }
 
 fn probe(p: &Probe, path: &str, success_must_be_one: bool, errs: &mut Vec<FieldError>) {
-    let handlers = [p.exec.is_some(), p.http_get.is_some(), p.tcp_socket.is_some(), p.grpc.is_some()];
+    let handlers = [
+        p.exec.is_some(),
+        p.http_get.is_some(),
+        p.tcp_socket.is_some(),
+        p.grpc.is_some(),
+    ];
     match handlers.iter().filter(|h| **h).count() {
-        0 => errs.push(FieldError::required(path.to_owned(), "must specify a handler type")),
+        0 => errs.push(FieldError::required(
+            path.to_owned(),
+            "must specify a handler type",
+        )),
         1 => {}
-        _ => errs.push(FieldError::forbidden(path.to_owned(), "may not specify more than 1 handler type")),
+        _ => errs.push(FieldError::forbidden(
+            path.to_owned(),
+            "may not specify more than 1 handler type",
+        )),
     }
     let checks = [
         ("initialDelaySeconds", p.initial_delay_seconds, 0),
@@ -227,19 +343,25 @@ fn probe(p: &Probe, path: &str, success_must_be_one: bool, errs: &mut Vec<FieldE
     ];
     for (field, value, min) in checks {
         if let Some(v) = value.filter(|v| *v < min) {
-            let why = if min == 0 { "must be greater than or equal to 0" } else { "must be greater than or equal to 1" };
+            let why = if min == 0 {
+                "must be greater than or equal to 0"
+            } else {
+                "must be greater than or equal to 1"
+            };
             errs.push(FieldError::invalid(format!("{path}.{field}"), v, why));
         }
     }
-    if success_must_be_one {
-        if let Some(s) = p.success_threshold.filter(|s| *s != 1) {
-            errs.push(FieldError::invalid(format!("{path}.successThreshold"), s, "must be 1"));
-        }
+    if success_must_be_one && let Some(s) = p.success_threshold.filter(|s| *s != 1) {
+        errs.push(FieldError::invalid(
+            format!("{path}.successThreshold"),
+            s,
+            "must be 1",
+        ));
     }
-    if let Some(h) = &p.http_get {
-        if let super::meta::IntOrString::Int(n) = h.port {
-            port_number(n, &format!("{path}.httpGet.port"), errs);
-        }
+    if let Some(h) = &p.http_get
+        && let super::meta::IntOrString::Int(n) = h.port
+    {
+        port_number(n, &format!("{path}.httpGet.port"), errs);
     }
 }
 
@@ -261,19 +383,29 @@ fn service(svc: &Service, errs: &mut Vec<FieldError>) {
     if spec.ports.is_empty() && !headless {
         errs.push(FieldError::required("spec.ports", ""));
     }
-    if let Some(a) = &spec.session_affinity {
-        if !["ClientIP", "None"].contains(&a.as_str()) {
-            errs.push(FieldError::not_supported("spec.sessionAffinity", a, &["ClientIP", "None"]));
-        }
+    if let Some(a) = &spec.session_affinity
+        && !["ClientIP", "None"].contains(&a.as_str())
+    {
+        errs.push(FieldError::not_supported(
+            "spec.sessionAffinity",
+            a,
+            &["ClientIP", "None"],
+        ));
     }
     let mut names = BTreeSet::new();
     for (i, p) in spec.ports.iter().enumerate() {
         let path = format!("spec.ports[{i}]");
         match p.name.as_deref() {
-            None | Some("") if spec.ports.len() > 1 => errs.push(FieldError::required(format!("{path}.name"), "")),
+            None | Some("") if spec.ports.len() > 1 => {
+                errs.push(FieldError::required(format!("{path}.name"), ""))
+            }
             Some(n) if !n.is_empty() => {
                 if !is_dns1123_label(n) {
-                    errs.push(FieldError::invalid(format!("{path}.name"), format!("{n:?}"), DNS1123_LABEL_MSG));
+                    errs.push(FieldError::invalid(
+                        format!("{path}.name"),
+                        format!("{n:?}"),
+                        DNS1123_LABEL_MSG,
+                    ));
                 } else if !names.insert(n) {
                     errs.push(FieldError::duplicate(format!("{path}.name"), n));
                 }
@@ -286,7 +418,10 @@ fn service(svc: &Service, errs: &mut Vec<FieldError>) {
         }
         if let Some(np) = p.node_port {
             if ty == "ClusterIP" {
-                errs.push(FieldError::forbidden(format!("{path}.nodePort"), "may not be used when `type` is 'ClusterIP'"));
+                errs.push(FieldError::forbidden(
+                    format!("{path}.nodePort"),
+                    "may not be used when `type` is 'ClusterIP'",
+                ));
             } else if !(30000..=32767).contains(&np) {
                 errs.push(FieldError::invalid(
                     format!("{path}.nodePort"),
@@ -296,10 +431,16 @@ fn service(svc: &Service, errs: &mut Vec<FieldError>) {
             }
         }
         match &p.target_port {
-            Some(super::meta::IntOrString::Int(n)) => port_number(*n, &format!("{path}.targetPort"), errs),
+            Some(super::meta::IntOrString::Int(n)) => {
+                port_number(*n, &format!("{path}.targetPort"), errs)
+            }
             Some(super::meta::IntOrString::String(s)) => {
                 if let Some(msg) = iana_svc_name_problem(s) {
-                    errs.push(FieldError::invalid(format!("{path}.targetPort"), format!("{s:?}"), msg));
+                    errs.push(FieldError::invalid(
+                        format!("{path}.targetPort"),
+                        format!("{s:?}"),
+                        msg,
+                    ));
                 }
             }
             None => {}
@@ -309,16 +450,19 @@ fn service(svc: &Service, errs: &mut Vec<FieldError>) {
         ("spec.externalTrafficPolicy", &spec.external_traffic_policy),
         ("spec.internalTrafficPolicy", &spec.internal_traffic_policy),
     ] {
-        if let Some(v) = value {
-            if !["Cluster", "Local"].contains(&v.as_str()) {
-                errs.push(FieldError::not_supported(field, v, &["Cluster", "Local"]));
-            }
+        if let Some(v) = value
+            && !["Cluster", "Local"].contains(&v.as_str())
+        {
+            errs.push(FieldError::not_supported(field, v, &["Cluster", "Local"]));
         }
     }
     if spec.external_traffic_policy.is_some() && ty == "ClusterIP" {
         errs.push(FieldError::invalid(
             "spec.externalTrafficPolicy",
-            format!("{:?}", spec.external_traffic_policy.as_deref().unwrap_or_default()),
+            format!(
+                "{:?}",
+                spec.external_traffic_policy.as_deref().unwrap_or_default()
+            ),
             "may only be set for externally-accessible services",
         ));
     }
@@ -326,13 +470,21 @@ fn service(svc: &Service, errs: &mut Vec<FieldError>) {
 
 fn port_number(n: i32, path: &str, errs: &mut Vec<FieldError>) {
     if !(1..=65535).contains(&n) {
-        errs.push(FieldError::invalid(path.to_owned(), n, "must be between 1 and 65535, inclusive"));
+        errs.push(FieldError::invalid(
+            path.to_owned(),
+            n,
+            "must be between 1 and 65535, inclusive",
+        ));
     }
 }
 
 fn protocol(p: &str, path: &str, errs: &mut Vec<FieldError>) {
     if !["SCTP", "TCP", "UDP"].contains(&p) {
-        errs.push(FieldError::not_supported(path.to_owned(), p, &["SCTP", "TCP", "UDP"]));
+        errs.push(FieldError::not_supported(
+            path.to_owned(),
+            p,
+            &["SCTP", "TCP", "UDP"],
+        ));
     }
 }
 
@@ -342,7 +494,10 @@ fn iana_svc_name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() || name.len() > 15 {
         return Some("must be no more than 15 characters");
     }
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         return Some("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
     }
     if name.contains("--") {
@@ -361,7 +516,8 @@ fn iana_svc_name_problem(name: &str) -> Option<&'static str> {
 pub fn is_dns1123_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }

@@ -23,7 +23,10 @@ pub struct Pos {
 
 impl Pos {
     fn of<T>(s: &Spanned<T>) -> Pos {
-        Pos { line: s.referenced.line(), column: s.referenced.column() }
+        Pos {
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+        }
     }
 }
 
@@ -147,7 +150,10 @@ pub struct SyntaxError {
 /// Parses every document of a multi-document YAML text. Empty documents are skipped.
 pub fn parse_documents(text: &str) -> Result<Vec<Spanned<Node>>, SyntaxError> {
     serde_saphyr::from_multiple::<Spanned<Node>>(text).map_err(|e| {
-        let pos = e.location().map_or(Pos { line: 1, column: 1 }, |l| Pos { line: l.line(), column: l.column() });
+        let pos = e.location().map_or(Pos { line: 1, column: 1 }, |l| Pos {
+            line: l.line(),
+            column: l.column(),
+        });
         let full = e.without_snippet().to_string();
         // The parser prefixes "error: line L column C: "; we print the position ourselves.
         let message = full
@@ -161,13 +167,19 @@ pub fn parse_documents(text: &str) -> Result<Vec<Spanned<Node>>, SyntaxError> {
         let message = message
             .strip_suffix(&format!(" at line {}, column {}", pos.line, pos.column))
             .unwrap_or(message);
-        SyntaxError { pos, message: message.to_owned() }
+        SyntaxError {
+            pos,
+            message: message.to_owned(),
+        }
     })
 }
 
 /// Converts a document to JSON and records where each field path was written.
 pub fn to_json(doc: &Spanned<Node>) -> (Value, Positions) {
-    let mut positions = Positions { by_path: BTreeMap::new(), root: Pos::of(doc) };
+    let mut positions = Positions {
+        by_path: BTreeMap::new(),
+        root: Pos::of(doc),
+    };
     let value = convert(doc, "", &mut positions);
     (value, positions)
 }
@@ -186,7 +198,9 @@ fn convert(node: &Spanned<Node>, path: &str, positions: &mut Positions) -> Value
                 .enumerate()
                 .map(|(i, item)| {
                     let p = format!("{path}[{i}]");
-                    positions.by_path.insert(p.clone(), (Pos::of(item), Pos::of(item)));
+                    positions
+                        .by_path
+                        .insert(p.clone(), (Pos::of(item), Pos::of(item)));
                     convert(item, &p, positions)
                 })
                 .collect(),
@@ -194,8 +208,14 @@ fn convert(node: &Spanned<Node>, path: &str, positions: &mut Positions) -> Value
         Node::Map(entries) => {
             let mut map = serde_json::Map::new();
             for (k, v) in entries {
-                let p = if path.is_empty() { k.value.clone() } else { format!("{path}.{}", k.value) };
-                positions.by_path.insert(p.clone(), (Pos::of(k), Pos::of(v)));
+                let p = if path.is_empty() {
+                    k.value.clone()
+                } else {
+                    format!("{path}.{}", k.value)
+                };
+                positions
+                    .by_path
+                    .insert(p.clone(), (Pos::of(k), Pos::of(v)));
                 map.insert(k.value.clone(), convert(v, &p, positions));
             }
             Value::Object(map)
@@ -223,8 +243,14 @@ mod tests {
     #[test]
     fn syntax_errors_carry_line_and_column() {
         let err = parse_documents("a: b\n  c: d\n").err();
-        assert_eq!(err.as_ref().map(|e| e.pos), Some(Pos { line: 2, column: 4 }));
-        assert_eq!(err.map(|e| e.message), Some("mapping values are not allowed in this context".to_owned()));
+        assert_eq!(
+            err.as_ref().map(|e| e.pos),
+            Some(Pos { line: 2, column: 4 })
+        );
+        assert_eq!(
+            err.map(|e| e.message),
+            Some("mapping values are not allowed in this context".to_owned())
+        );
     }
 
     #[test]
@@ -238,7 +264,9 @@ mod tests {
 
     #[test]
     fn several_documents() {
-        let docs = parse_documents("a: 1\n---\nb: 2\n---\n").map(|d| d.len()).map_err(|e| e.message);
+        let docs = parse_documents("a: 1\n---\nb: 2\n---\n")
+            .map(|d| d.len())
+            .map_err(|e| e.message);
         assert_eq!(docs, Ok(2));
     }
 }

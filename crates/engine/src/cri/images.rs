@@ -17,7 +17,10 @@ impl ImageRef {
     /// Parses `nginx`, `nginx:1.27`, `registry.k8s.io/pause:3.10`, `localhost:5000/app:v1`.
     pub fn parse(image: &str) -> Option<ImageRef> {
         let image = image.trim();
-        if image.is_empty() || image.contains(char::is_whitespace) || image.chars().any(|c| c.is_ascii_uppercase()) {
+        if image.is_empty()
+            || image.contains(char::is_whitespace)
+            || image.chars().any(|c| c.is_ascii_uppercase())
+        {
             return None;
         }
         let (name, tag) = match image.rsplit_once(':') {
@@ -25,13 +28,19 @@ impl ImageRef {
             _ => (image, "latest".to_owned()),
         };
         let (registry, repository) = match name.split_once('/') {
-            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            Some((first, rest))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
                 (first.to_owned(), rest.to_owned())
             }
             Some(_) => ("docker.io".to_owned(), name.to_owned()),
             None => ("docker.io".to_owned(), format!("library/{name}")),
         };
-        Some(ImageRef { registry, repository, tag })
+        Some(ImageRef {
+            registry,
+            repository,
+            tag,
+        })
     }
 
     /// The fully qualified reference containerd reports: `docker.io/library/nginx:1.27`.
@@ -47,7 +56,10 @@ impl ImageRef {
     /// A stable content digest for this reference (`sha256:…`); the same image always gets
     /// the same digest, as a registry would serve.
     pub fn digest(&self) -> String {
-        format!("sha256:{}", hex::encode(Sha256::digest(self.full().as_bytes())))
+        format!(
+            "sha256:{}",
+            hex::encode(Sha256::digest(self.full().as_bytes()))
+        )
     }
 }
 
@@ -64,19 +76,58 @@ pub struct CatalogImage {
 /// current tags (Docker Hub / registry.k8s.io tag pages), rounded; any tag of a listed
 /// repository resolves.
 pub const CATALOG: &[CatalogImage] = &[
-    CatalogImage { repo: "docker.io/library/nginx", size_bytes: 72_195_292 },
-    CatalogImage { repo: "docker.io/library/busybox", size_bytes: 2_155_536 },
-    CatalogImage { repo: "docker.io/library/alpine", size_bytes: 3_653_068 },
-    CatalogImage { repo: "docker.io/library/redis", size_bytes: 45_082_470 },
-    CatalogImage { repo: "docker.io/library/httpd", size_bytes: 58_124_012 },
-    CatalogImage { repo: "docker.io/polinux/stress", size_bytes: 4_041_495 },
-    CatalogImage { repo: "docker.io/vish/stress", size_bytes: 1_876_402 },
-    CatalogImage { repo: "registry.k8s.io/e2e-test-images/agnhost", size_bytes: 51_120_143 },
-    CatalogImage { repo: "registry.k8s.io/busybox", size_bytes: 1_144_547 },
-    CatalogImage { repo: "registry.k8s.io/goproxy", size_bytes: 2_823_520 },
-    CatalogImage { repo: "registry.k8s.io/liveness", size_bytes: 2_360_107 },
-    CatalogImage { repo: "registry.k8s.io/pause", size_bytes: 320_368 },
-    CatalogImage { repo: "registry.k8s.io/coredns/coredns", size_bytes: 20_932_520 },
+    CatalogImage {
+        repo: "docker.io/library/nginx",
+        size_bytes: 72_195_292,
+    },
+    CatalogImage {
+        repo: "docker.io/library/busybox",
+        size_bytes: 2_155_536,
+    },
+    CatalogImage {
+        repo: "docker.io/library/alpine",
+        size_bytes: 3_653_068,
+    },
+    CatalogImage {
+        repo: "docker.io/library/redis",
+        size_bytes: 45_082_470,
+    },
+    CatalogImage {
+        repo: "docker.io/library/httpd",
+        size_bytes: 58_124_012,
+    },
+    CatalogImage {
+        repo: "docker.io/polinux/stress",
+        size_bytes: 4_041_495,
+    },
+    CatalogImage {
+        repo: "docker.io/vish/stress",
+        size_bytes: 1_876_402,
+    },
+    CatalogImage {
+        repo: "registry.k8s.io/e2e-test-images/agnhost",
+        size_bytes: 51_120_143,
+    },
+    CatalogImage {
+        repo: "registry.k8s.io/busybox",
+        size_bytes: 1_144_547,
+    },
+    CatalogImage {
+        repo: "registry.k8s.io/goproxy",
+        size_bytes: 2_823_520,
+    },
+    CatalogImage {
+        repo: "registry.k8s.io/liveness",
+        size_bytes: 2_360_107,
+    },
+    CatalogImage {
+        repo: "registry.k8s.io/pause",
+        size_bytes: 320_368,
+    },
+    CatalogImage {
+        repo: "registry.k8s.io/coredns/coredns",
+        size_bytes: 20_932_520,
+    },
 ];
 
 /// The catalog entry for a reference, if the registry has it.
@@ -92,18 +143,30 @@ mod tests {
     #[test]
     fn references_normalize_like_containerd() {
         let r = ImageRef::parse("nginx");
-        assert_eq!(r.map(|r| r.full()).as_deref(), Some("docker.io/library/nginx:latest"));
+        assert_eq!(
+            r.map(|r| r.full()).as_deref(),
+            Some("docker.io/library/nginx:latest")
+        );
         let r = ImageRef::parse("registry.k8s.io/pause:3.10");
-        assert_eq!(r.map(|r| r.full()).as_deref(), Some("registry.k8s.io/pause:3.10"));
+        assert_eq!(
+            r.map(|r| r.full()).as_deref(),
+            Some("registry.k8s.io/pause:3.10")
+        );
         let r = ImageRef::parse("localhost:5000/app");
-        assert_eq!(r.map(|r| r.full()).as_deref(), Some("localhost:5000/app:latest"));
+        assert_eq!(
+            r.map(|r| r.full()).as_deref(),
+            Some("localhost:5000/app:latest")
+        );
         assert_eq!(ImageRef::parse("Nginx"), None);
     }
 
     #[test]
     fn digests_are_stable() {
         let a = ImageRef::parse("nginx:1.27").map(|r| r.digest());
-        assert_eq!(a, ImageRef::parse("docker.io/library/nginx:1.27").map(|r| r.digest()));
+        assert_eq!(
+            a,
+            ImageRef::parse("docker.io/library/nginx:1.27").map(|r| r.digest())
+        );
         assert_ne!(a, ImageRef::parse("nginx:1.26").map(|r| r.digest()));
     }
 }

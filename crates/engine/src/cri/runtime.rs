@@ -111,7 +111,9 @@ pub enum RuntimeError {
     )]
     ImageNotFound(String),
     /// No such sandbox or container.
-    #[error("rpc error: code = NotFound desc = an error occurred when try to find container {0:?}: not found")]
+    #[error(
+        "rpc error: code = NotFound desc = an error occurred when try to find container {0:?}: not found"
+    )]
     NotFound(String),
 }
 
@@ -128,23 +130,40 @@ pub struct Runtime {
 impl Runtime {
     /// A runtime with the given parameters and an empty image store.
     pub fn new(params: RuntimeParams) -> Runtime {
-        Runtime { params, ..Runtime::default() }
+        Runtime {
+            params,
+            ..Runtime::default()
+        }
     }
 
     /// `RunPodSandbox`: creates a ready sandbox with `ip`; returns its id and how long it took.
-    pub fn run_pod_sandbox(&mut self, pod: (String, String, String), ip: String, now: SimTime, rng: &mut SimRng) -> (String, u64) {
+    pub fn run_pod_sandbox(
+        &mut self,
+        pod: (String, String, String),
+        ip: String,
+        now: SimTime,
+        rng: &mut SimRng,
+    ) -> (String, u64) {
         let id = random_id(rng);
         let latency = self.params.sandbox_start_ms;
         self.sandboxes.insert(
             id.clone(),
-            Sandbox { id: id.clone(), pod, state: SandboxState::Ready, ip, created_at: now.plus_millis(latency) },
+            Sandbox {
+                id: id.clone(),
+                pod,
+                state: SandboxState::Ready,
+                ip,
+                created_at: now.plus_millis(latency),
+            },
         );
         (id, latency)
     }
 
     /// `PodSandboxStatus`.
     pub fn pod_sandbox_status(&self, id: &str) -> Result<&Sandbox, RuntimeError> {
-        self.sandboxes.get(id).ok_or_else(|| RuntimeError::NotFound(id.to_owned()))
+        self.sandboxes
+            .get(id)
+            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))
     }
 
     /// `ImageStatus`: the stored image, or `None` (the CRI's nil image).
@@ -156,12 +175,26 @@ impl Runtime {
     pub fn pull_image(&mut self, r: &ImageRef) -> Result<(String, u64, u64), RuntimeError> {
         let entry = images::lookup(r).ok_or_else(|| RuntimeError::ImageNotFound(r.full()))?;
         let ms = entry.size_bytes * 1000 / self.params.pull_bytes_per_s.max(1);
-        self.images.insert(r.full(), StoredImage { reference: r.clone(), size_bytes: entry.size_bytes });
+        self.images.insert(
+            r.full(),
+            StoredImage {
+                reference: r.clone(),
+                size_bytes: entry.size_bytes,
+            },
+        );
         Ok((r.digest(), ms.max(1), entry.size_bytes))
     }
 
     /// `CreateContainer`.
-    pub fn create_container(&mut self, sandbox_id: &str, name: &str, attempt: u32, image: ImageRef, now: SimTime, rng: &mut SimRng) -> (String, u64) {
+    pub fn create_container(
+        &mut self,
+        sandbox_id: &str,
+        name: &str,
+        attempt: u32,
+        image: ImageRef,
+        now: SimTime,
+        rng: &mut SimRng,
+    ) -> (String, u64) {
         let id = random_id(rng);
         let latency = self.params.container_create_ms;
         self.containers.insert(
@@ -183,7 +216,10 @@ impl Runtime {
     /// `StartContainer`: the container runs from `now + latency`.
     pub fn start_container(&mut self, id: &str, now: SimTime) -> Result<u64, RuntimeError> {
         let latency = self.params.container_start_ms;
-        let c = self.containers.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.to_owned()))?;
+        let c = self
+            .containers
+            .get_mut(id)
+            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))?;
         c.state = ContainerState::Running;
         c.started_at = Some(now.plus_millis(latency));
         Ok(latency)
@@ -191,7 +227,9 @@ impl Runtime {
 
     /// `ContainerStatus`.
     pub fn container_status(&self, id: &str) -> Result<&RuntimeContainer, RuntimeError> {
-        self.containers.get(id).ok_or_else(|| RuntimeError::NotFound(id.to_owned()))
+        self.containers
+            .get(id)
+            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))
     }
 
     /// `ListContainers`, in id order.

@@ -6,9 +6,13 @@ use crate::api::pod::Pod;
 pub fn qos_class(pod: &Pod) -> &'static str {
     let containers: Vec<_> = pod.all_containers().collect();
     let tracked = |m: &std::collections::BTreeMap<String, crate::api::quantity::Quantity>| {
-        m.iter().any(|(k, q)| (k == "cpu" || k == "memory") && !q.is_zero())
+        m.iter()
+            .any(|(k, q)| (k == "cpu" || k == "memory") && !q.is_zero())
     };
-    if containers.iter().all(|c| !tracked(&c.resources.requests) && !tracked(&c.resources.limits)) {
+    if containers
+        .iter()
+        .all(|c| !tracked(&c.resources.requests) && !tracked(&c.resources.limits))
+    {
         return "BestEffort";
     }
     let guaranteed = containers.iter().all(|c| {
@@ -18,7 +22,11 @@ pub fn qos_class(pod: &Pod) -> &'static str {
             limit.is_some_and(|l| !l.is_zero() && request == Some(l))
         })
     });
-    if guaranteed { "Guaranteed" } else { "Burstable" }
+    if guaranteed {
+        "Guaranteed"
+    } else {
+        "Burstable"
+    }
 }
 
 #[cfg(test)]
@@ -39,9 +47,20 @@ mod tests {
     #[test]
     fn classes_follow_the_documented_rules() {
         assert_eq!(qos_class(&pod("{}")), "BestEffort");
-        assert_eq!(qos_class(&pod("{limits: {cpu: 500m, memory: 200Mi}}")), "Guaranteed");
-        assert_eq!(qos_class(&pod("{limits: {cpu: 500m, memory: 200Mi}, requests: {cpu: 500m, memory: 200Mi}}")), "Guaranteed");
+        assert_eq!(
+            qos_class(&pod("{limits: {cpu: 500m, memory: 200Mi}}")),
+            "Guaranteed"
+        );
+        assert_eq!(
+            qos_class(&pod(
+                "{limits: {cpu: 500m, memory: 200Mi}, requests: {cpu: 500m, memory: 200Mi}}"
+            )),
+            "Guaranteed"
+        );
         assert_eq!(qos_class(&pod("{requests: {memory: 100Mi}}")), "Burstable");
-        assert_eq!(qos_class(&pod("{limits: {memory: 200Mi}, requests: {memory: 100Mi}}")), "Burstable");
+        assert_eq!(
+            qos_class(&pod("{limits: {memory: 200Mi}, requests: {memory: 100Mi}}")),
+            "Burstable"
+        );
     }
 }

@@ -1,0 +1,152 @@
+//! `cargo xtask bench`: a few numbers to watch, printed as a table and written to
+//! `target/bench.json` as `{"metrics":[{"name","value","unit","target","better"}]}`.
+//!
+//! - `wasm_gzip_kb`: the release wasm in `dist/` (rebuilt first), gzip -9, in KiB.
+//! - `engine_events_per_s`: engine tasks per second for `nodelab_engine::bench::run_reference()`.
+//!
+//! Speed is only meaningful optimized, so a debug build of xtask re-runs itself with `--release`.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde_json::json;
+
+use crate::dist;
+use crate::proc::{self, cmd, root};
+use crate::setup;
+
+/// Which direction is good for a metric.
+#[derive(Clone, Copy)]
+enum Better {
+    /// Smaller values are better.
+    Lower,
+    /// Larger values are better.
+    Higher,
+}
+
+/// One measured number.
+struct Metric {
+    /// Stable name.
+    name: &'static str,
+    /// Measured value.
+    value: f64,
+    /// Unit of `value` and `target`.
+    unit: &'static str,
+    /// The value to stay on the good side of.
+    target: f64,
+    /// Which side is good.
+    better: Better,
+}
+
+impl Metric {
+    /// Whether the value meets the target.
+    fn meets_target(&self) -> bool {
+        match self.better {
+            Better::Lower => self.value <= self.target,
+            Better::Higher => self.value >= self.target,
+        }
+    }
+}
+
+/// Measures, prints the table and writes `target/bench.json`.
+pub fn run() -> Result<(), String> {
+    if cfg!(debug_assertions) {
+        println!("bench: re-running xtask with --release so the engine is optimized");
+        return proc::run(cmd("cargo").args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "xtask",
+            "--",
+            "bench",
+        ]));
+    }
+    let metrics = [wasm_gzip_kb()?, engine_events_per_s()];
+
+    println!(
+        "{:<22} {:>14} {:<10} {:>10}  status",
+        "name", "value", "unit", "target"
+    );
+    for m in &metrics {
+        let status = if m.meets_target() { "ok" } else { "MISSED" };
+        let (op, prec) = match m.better {
+            Better::Lower => ("<=", 1),
+            Better::Higher => (">=", 0),
+        };
+        println!(
+            "{:<22} {:>14.prec$} {:<10} {op}{:>8}  {status}",
+            m.name, m.value, m.unit, m.target
+        );
+    }
+
+    let json = json!({
+        "metrics": metrics.iter().map(|m| json!({
+            "name": m.name,
+            "value": m.value,
+            "unit": m.unit,
+            "target": m.target,
+            "better": match m.better { Better::Lower => "lower", Better::Higher => "higher" },
+        })).collect::<Vec<_>>(),
+    });
+    let path = root().join("target/bench.json");
+    let text =
+        serde_json::to_string_pretty(&json).map_err(|err| format!("serializing metrics: {err}"))?;
+    fs::write(&path, text + "\n").map_err(|err| format!("writing {}: {err}", path.display()))?;
+    println!("bench: wrote {}", path.display());
+    Ok(())
+}
+
+/// Gzip -9 size of the release wasm, after a fresh release build into `dist/` (which may hold
+/// an older build, or a debug one from a plain `trunk serve`).
+fn wasm_gzip_kb() -> Result<Metric, String> {
+    let dist_dir = root().join("dist");
+    setup::run(setup::Scope::Build)?;
+    dist::build("/", &dist_dir)?;
+    let wasm = find_wasm(&dist_dir).ok_or("the release build produced no .wasm file in dist/")?;
+    let bytes = fs::read(&wasm).map_err(|err| format!("reading {}: {err}", wasm.display()))?;
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder
+        .write_all(&bytes)
+        .map_err(|err| format!("gzip: {err}"))?;
+    let gzipped = encoder.finish().map_err(|err| format!("gzip: {err}"))?;
+    Ok(Metric {
+        name: "wasm_gzip_kb",
+        value: (gzipped.len() as f64 / 1024.0 * 10.0).round() / 10.0,
+        unit: "KiB",
+        target: 350.0,
+        better: Better::Lower,
+    })
+}
+
+/// The largest `.wasm` file directly in `dir`.
+fn find_wasm(dir: &Path) -> Option<PathBuf> {
+    fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .max_by_key(|path| fs::metadata(path).map(|m| m.len()).unwrap_or(0))
+}
+
+/// The engine's reference workload throughput: tasks processed per wall-clock second for
+/// `nodelab_engine::bench::run_reference` (3 nodes, 30 pods, 30 simulated minutes), best of 3.
+fn engine_events_per_s() -> Metric {
+    let best = (0..3)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let tasks = nodelab_engine::bench::run_reference();
+            tasks as f64 / start.elapsed().as_secs_f64().max(1e-9)
+        })
+        .fold(0.0, f64::max);
+    Metric {
+        name: "engine_events_per_s",
+        value: best.round(),
+        unit: "events/s",
+        target: 100_000.0,
+        better: Better::Higher,
+    }
+}
