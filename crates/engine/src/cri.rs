@@ -1,7 +1,10 @@
 //! The Container Runtime Interface as the kubelet sees it: the calls it makes (with the
 //! `runtime.v1` method names and message fields), the runtime's state, and the image store.
 
+pub mod fs;
+pub mod host;
 pub mod images;
+pub mod process;
 pub mod runtime;
 
 use serde::Serialize;

@@ -1,64 +1,110 @@
-//! The kubelet of one node: it watches pods bound to its node, drives the container runtime
-//! through the CRI in `SyncPod` order (`pkg/kubelet/kuberuntime/kuberuntime_manager.go`),
-//! relists the runtime every second (generic PLEG) and reports pod status.
+//! The kubelet of one node. Pod workers run `SyncPod` the way
+//! `pkg/kubelet/kuberuntime/kuberuntime_manager.go` does — sandbox, init containers one at a
+//! time, then app containers, each through `ImageStatus` → `PullImage` → `CreateContainer` →
+//! `StartContainer` — and kill pods in the order `killPodWithSyncResult` uses. The generic
+//! PLEG relists the runtime every second; probe workers tick per container; the status
+//! manager writes `generateAPIPodStatus` to the API server.
 
+pub mod backoff;
+pub mod network;
+pub mod prober;
 pub mod qos;
+pub mod status;
+pub mod volumes;
 
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 use serde_json::json;
 
-use crate::api::pod::{
-    ContainerState, ContainerStateRunning, ContainerStateWaiting, ContainerStatus, Pod, PodIp,
-    PodStatus,
-};
+use crate::api::pod::{Container, LifecycleHandler, Pod, PodIp};
 use crate::api::{Object, ObjectRef};
+use crate::cri::fs::FsTree;
 use crate::cri::images::ImageRef;
-use crate::cri::runtime::{Runtime, RuntimeParams};
+use crate::cri::process::Answer;
+use crate::cri::process::shell::ExecResult;
+use crate::cri::runtime::{ContainerConfig, ContainerState, PodEnv, Runtime, RuntimeParams};
 use crate::cri::{CriCall, CriService};
 use crate::ctx::Ctx;
 use crate::events::EventType;
 use crate::scheduler::set_condition;
-use crate::time::SimTime;
+use crate::time::{SimTime, go_duration};
 use crate::world::Task;
+use backoff::Backoff;
+use network::{ClusterNet, Ipam};
+use prober::{Gate, ProbeKind, ProbeResult, ProbeTarget, ProbeWorker};
+use status::ContainerView;
+use volumes::NodeStorage;
 
 /// Generic PLEG relist period (`genericPlegRelistPeriod`, 1 s).
 pub const PLEG_RELIST_PERIOD_MS: u64 = 1000;
+/// Housekeeping and eviction monitoring period (`evictionMonitoringPeriod`, 10 s).
+pub const HOUSEKEEPING_PERIOD_MS: u64 = 10_000;
 /// Image the sandbox runs (kubeadm's pause version for Kubernetes 1.33).
 pub const PAUSE_IMAGE: &str = "registry.k8s.io/pause:3.10";
+/// The shortest grace period a kill gets (`minimumGracePeriodInSeconds`).
+pub const MINIMUM_GRACE_PERIOD_S: i64 = 2;
+/// Pod worker requeue after a sync error (`backOffPeriod`, 10 s, jittered by up to 50 %).
+const SYNC_ERROR_BACKOFF_MS: u64 = 10_000;
+/// The hard-eviction memory threshold (`memory.available<100Mi`).
+pub const EVICTION_HARD_MEMORY: i64 = 100 * 1024 * 1024;
+/// Memory the node's system daemons (kernel, systemd, containerd, the kubelet) use.
+pub const SYSTEM_MEMORY: i64 = 400 * 1024 * 1024;
 
-/// Where one container is in its life, as the kubelet tracks it.
+/// A CRI call sequence the pod worker is blocked on.
 #[derive(Clone, Debug, PartialEq)]
-enum Stage {
-    /// Not reached yet by SyncPod.
-    Waiting,
-    /// `PullImage` in flight.
-    Pulling,
-    /// Created, `StartContainer` in flight.
-    Starting,
-    /// Started (PLEG reports it running from the next relist).
-    Running,
-    /// Cannot start: waiting reason and message (`ErrImagePull`, …).
-    Failed(String, String),
+enum Op {
+    /// `RunPodSandbox` in flight.
+    Sandbox,
+    /// `PullImage` for a container in flight.
+    Pull { container: String, ms: u64, size: u64 },
+    /// `CreateContainer` in flight.
+    Create { container: String, id: String },
+    /// `StartContainer` in flight.
+    Start { container: String, id: String },
+    /// A postStart hook running.
+    PostStart { container: String, id: String, error: Option<String> },
+    /// preStop hooks running before the stop signal.
+    PreStop { targets: Vec<(String, String)>, grace_s: i64 },
+    /// `StopContainer` calls waiting for the containers to exit.
+    Stop { ids: Vec<String> },
+    /// `StopPodSandbox` in flight.
+    StopSandbox,
 }
 
-#[derive(Clone, Debug)]
-struct ContainerWorker {
-    name: String,
-    image: String,
-    stage: Stage,
-    id: Option<String>,
-    seen_running_at: Option<SimTime>,
+/// The kubelet's record of one container of a pod.
+#[derive(Clone, Debug, Default)]
+struct ContainerRecord {
+    /// Runtime instances, oldest first (the current and the previous one are kept).
+    ids: Vec<String>,
+    /// Instances created so far (the next one's `attempt`, i.e. the restart count).
+    attempts: u32,
+    /// Probe workers.
+    probes: Vec<ProbeWorker>,
 }
 
+/// A pod worker.
 #[derive(Clone, Debug)]
 struct PodWorker {
-    sandbox_id: Option<String>,
-    ip: Option<String>,
+    pod: Pod,
+    sandbox: Option<String>,
     sandbox_ready: bool,
-    containers: Vec<ContainerWorker>,
+    ip: Option<String>,
+    volumes: Option<BTreeMap<String, FsTree>>,
+    mount_retry_ms: u64,
+    op: Option<Op>,
+    op_seq: u64,
+    containers: BTreeMap<String, ContainerRecord>,
+    /// `reasonCache`: the last sync error per container.
+    reasons: BTreeMap<String, (String, String)>,
+    /// Grace period of a termination in progress.
+    terminating: Option<i64>,
+    /// Everything stopped.
+    done: bool,
+    /// Pending sync task time.
+    sync_at: Option<SimTime>,
+    /// Evicted by the kubelet: status reason and message.
+    evicted: Option<String>,
 }
 
 /// One node's kubelet and the container runtime it drives.
@@ -70,84 +116,504 @@ pub struct Kubelet {
     pub node_ip: String,
     /// The container runtime (containerd + runc).
     pub runtime: Runtime,
-    pod_cidr: Ipv4Net,
-    next_ip: u32,
+    /// Node memory capacity (bytes).
+    pub memory_capacity: i64,
+    /// Whether the kubelet has stopped (a lab action: the node goes NotReady).
+    pub stopped: bool,
+    ipam: Ipam,
     workers: BTreeMap<ObjectRef, PodWorker>,
+    backoff: Backoff,
+    image_backoff: Backoff,
+    storage: NodeStorage,
+    pleg_seen: BTreeMap<String, ContainerState>,
+    memory_pressure_since: Option<SimTime>,
+}
+
+fn format_pod(pod: &Pod) -> String {
+    format!(
+        "{}_{}({})",
+        pod.metadata.name, pod.metadata.namespace, pod.metadata.uid
+    )
+}
+
+fn is_sidecar(c: &Container) -> bool {
+    c.restart_policy.as_deref() == Some("Always")
+}
+
+/// `ShouldContainerBeRestarted` for an exited container.
+fn should_restart(pod: &Pod, c: &Container, exit_code: i32) -> bool {
+    if is_sidecar(c) {
+        return true;
+    }
+    match pod.spec.restart_policy.as_deref().unwrap_or("Always") {
+        "Never" => false,
+        "OnFailure" => exit_code != 0,
+        _ => true,
+    }
 }
 
 impl Kubelet {
-    /// A kubelet for `node` with the given addresses.
-    pub fn new(node: &str, node_ip: &str, pod_cidr: Ipv4Net) -> Kubelet {
+    /// A kubelet for `node` with the given addresses and memory capacity.
+    pub fn new(node: &str, node_ip: &str, pod_cidr: Ipv4Net, memory_capacity: i64) -> Kubelet {
         Kubelet {
             node: node.to_owned(),
             node_ip: node_ip.to_owned(),
             runtime: Runtime::new(RuntimeParams::default()),
-            pod_cidr,
-            next_ip: 2,
+            memory_capacity,
+            stopped: false,
+            ipam: Ipam::new(pod_cidr),
             workers: BTreeMap::new(),
+            backoff: Backoff::default(),
+            image_backoff: Backoff::default(),
+            storage: NodeStorage::new(),
+            pleg_seen: BTreeMap::new(),
+            memory_pressure_since: None,
         }
     }
 
-    /// Handles a pod change seen through the watch: a new pod bound here starts a pod worker.
-    pub fn observe_pod(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
-        let Some(Object::Pod(pod)) = ctx.api.get(key) else {
+    fn task_sync(&self, pod: &ObjectRef) -> Task {
+        Task::SyncPod {
+            node: self.node.clone(),
+            pod: pod.clone(),
+        }
+    }
+
+    /// Queues a sync of the pod worker `delay_ms` from now (keeping an earlier one).
+    fn queue_sync(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, delay_ms: u64) {
+        let at = ctx.now.plus_millis(delay_ms);
+        let task = self.task_sync(key);
+        let Some(w) = self.workers.get_mut(key) else {
             return;
         };
-        if pod.spec.node_name.as_deref() != Some(self.node.as_str())
-            || self.workers.contains_key(key)
-        {
+        if w.sync_at.is_some_and(|t| t <= at && t >= ctx.now) {
             return;
         }
-        let worker = PodWorker {
-            sandbox_id: None,
-            ip: None,
-            sandbox_ready: false,
-            containers: pod
-                .spec
-                .containers
+        w.sync_at = Some(at);
+        ctx.queue.push(at, task);
+    }
+
+    /// Handles a pod change seen through the watch (or its removal).
+    pub fn observe_pod(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
+        match ctx.api.get(key) {
+            Some(Object::Pod(pod)) if pod.spec.node_name.as_deref() == Some(self.node.as_str()) => {
+                let pod = pod.clone();
+                match self.workers.get_mut(key) {
+                    Some(w) => {
+                        let deleting = pod.metadata.deletion_timestamp.is_some()
+                            && w.pod.metadata.deletion_timestamp.is_none();
+                        w.pod = pod;
+                        if deleting {
+                            self.queue_sync(ctx, key, 0);
+                        }
+                    }
+                    None => self.add_pod(ctx, key, pod),
+                }
+            }
+            _ => {
+                // Removed from the API server (force deletion): kill what still runs.
+                if let Some(w) = self.workers.get_mut(key)
+                    && !w.done
+                    && w.terminating.is_none()
+                {
+                    w.terminating = Some(
+                        w.pod
+                            .metadata
+                            .deletion_grace_period_seconds
+                            .unwrap_or(0)
+                            .max(MINIMUM_GRACE_PERIOD_S),
+                    );
+                    self.queue_sync(ctx, key, 0);
+                }
+            }
+        }
+    }
+
+    fn add_pod(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: Pod) {
+        if self.stopped {
+            return;
+        }
+        let mut containers = BTreeMap::new();
+        for c in pod.all_containers() {
+            let probes = ProbeKind::ALL
                 .iter()
-                .map(|c| ContainerWorker {
-                    name: c.name.clone(),
-                    image: c.image.clone().unwrap_or_default(),
-                    stage: Stage::Waiting,
-                    id: None,
-                    seen_running_at: None,
-                })
-                .collect(),
+                .filter_map(|k| k.of(c).map(|p| ProbeWorker::new(*k, p.clone())))
+                .collect();
+            containers.insert(
+                c.name.clone(),
+                ContainerRecord {
+                    ids: Vec::new(),
+                    attempts: 0,
+                    probes,
+                },
+            );
+        }
+        // Probe workers start ticking when the pod is added (prober_manager AddPod).
+        for c in pod.all_containers() {
+            for k in ProbeKind::ALL {
+                if k.of(c).is_some() {
+                    ctx.after(
+                        0,
+                        Task::Probe {
+                            node: self.node.clone(),
+                            pod: key.clone(),
+                            container: c.name.clone(),
+                            kind: k,
+                        },
+                    );
+                }
+            }
+        }
+        self.workers.insert(
+            key.clone(),
+            PodWorker {
+                pod,
+                sandbox: None,
+                sandbox_ready: false,
+                ip: None,
+                volumes: None,
+                mount_retry_ms: 500,
+                op: None,
+                op_seq: 0,
+                containers,
+                reasons: BTreeMap::new(),
+                terminating: None,
+                done: false,
+                sync_at: None,
+                evicted: None,
+            },
+        );
+        self.queue_sync(ctx, key, 0);
+    }
+
+    fn pod_of(&self, key: &ObjectRef) -> Option<Pod> {
+        self.workers.get(key).map(|w| w.pod.clone())
+    }
+
+    fn event(&self, ctx: &mut Ctx<'_>, type_: EventType, key: &ObjectRef, reason: &str, message: String) {
+        ctx.event(type_, key, reason, message, "kubelet", Some(&self.node));
+    }
+
+    fn cri(
+        &self,
+        ctx: &mut Ctx<'_>,
+        service: CriService,
+        method: &'static str,
+        request: serde_json::Value,
+        response: serde_json::Value,
+    ) {
+        ctx.cri_log.push(CriCall {
+            time: ctx.now,
+            node: self.node.clone(),
+            service,
+            method,
+            request,
+            response,
+        });
+    }
+
+    /// Starts an operation: the worker is blocked until `OpDone` arrives after `ms`.
+    fn begin(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, op: Op, ms: u64) {
+        let Some(w) = self.workers.get_mut(key) else {
+            return;
         };
-        self.workers.insert(key.clone(), worker);
+        w.op = Some(op);
+        w.op_seq += 1;
+        let seq = w.op_seq;
         ctx.after(
-            0,
-            Task::SyncPod {
+            ms,
+            Task::OpDone {
                 node: self.node.clone(),
                 pod: key.clone(),
+                seq,
             },
         );
     }
 
-    /// `SyncPod` for a pod without a sandbox: `RunPodSandbox`.
+    /// The pod worker's `SyncPod`: computes the next action and starts it.
     pub fn sync_pod(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
-        let Some(Object::Pod(pod)) = ctx.api.get(key).cloned() else {
-            return;
-        };
-        let Some(worker) = self.workers.get_mut(key) else {
-            return;
-        };
-        if worker.sandbox_id.is_some() {
+        if self.stopped {
             return;
         }
-        let ip = self.pod_cidr.network().to_bits() + self.next_ip;
-        self.next_ip += 1;
-        let ip = Ipv4Addr::from_bits(ip).to_string();
+        let Some(w) = self.workers.get_mut(key) else {
+            return;
+        };
+        if w.sync_at.is_some_and(|t| t <= ctx.now) {
+            w.sync_at = None;
+        }
+        if w.op.is_some() || w.done {
+            return;
+        }
+        if let Some(Object::Pod(p)) = ctx.api.get(key) {
+            w.pod = p.clone();
+        }
+        let pod = w.pod.clone();
+        if w.terminating.is_none() {
+            if let Some(grace) = pod.metadata.deletion_timestamp.as_ref().map(|_| {
+                pod.metadata
+                    .deletion_grace_period_seconds
+                    .or(pod.spec.termination_grace_period_seconds)
+                    .unwrap_or(30)
+            }) {
+                w.terminating = Some(grace.max(MINIMUM_GRACE_PERIOD_S));
+            } else if matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"))
+                && w.sandbox.is_some()
+            {
+                // A pod that finished (restartPolicy Never/OnFailure) is torn down.
+                w.terminating = Some(pod.spec.termination_grace_period_seconds.unwrap_or(30));
+            }
+        }
+        if w.terminating.is_some() {
+            self.terminate_step(ctx, key);
+            return;
+        }
+        if w.sandbox.is_none() {
+            self.create_sandbox(ctx, key, &pod);
+            return;
+        }
+        let mut errors = false;
+        let action = self.next_action(ctx, key, &pod, &mut errors);
+        match action {
+            Some(Action::Start(name)) => self.start_container(ctx, key, &pod, &name),
+            Some(Action::Kill(name, message, grace)) => {
+                let id = self.current_id(key, &name).unwrap_or_default();
+                self.kill(ctx, key, vec![(name, id)], grace, Some(message));
+            }
+            None => {}
+        }
+        if errors {
+            let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
+            self.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
+        }
+        self.report_status(ctx, key);
+    }
+
+    fn current_id(&self, key: &ObjectRef, name: &str) -> Option<String> {
+        self.workers
+            .get(key)?
+            .containers
+            .get(name)?
+            .ids
+            .last()
+            .cloned()
+    }
+
+    fn current(&self, key: &ObjectRef, name: &str) -> Option<&crate::cri::runtime::RuntimeContainer> {
+        let id = self.current_id(key, name)?;
+        self.runtime.container_status(&id).ok()
+    }
+
+    /// Whether a probe verdict of `kind` for the container is `Failure` (liveness) or a
+    /// startup failure.
+    fn probe_verdict(&self, key: &ObjectRef, name: &str, kind: ProbeKind) -> Option<ProbeResult> {
+        let rec = self.workers.get(key)?.containers.get(name)?;
+        let id = rec.ids.last()?;
+        rec.probes
+            .iter()
+            .find(|p| p.kind == kind)
+            .map(|p| p.verdict_for(id))
+    }
+
+    /// `started`: running and past the startup probe (if any).
+    fn started(&self, key: &ObjectRef, c: &Container) -> bool {
+        let running = self
+            .current(key, &c.name)
+            .is_some_and(|r| r.state == ContainerState::Running);
+        running
+            && (c.startup_probe.is_none()
+                || self.probe_verdict(key, &c.name, ProbeKind::Startup) == Some(ProbeResult::Success))
+    }
+
+    /// The readiness the prober reports.
+    fn ready(&self, key: &ObjectRef, c: &Container) -> bool {
+        match self.current(key, &c.name) {
+            Some(r) if r.state == ContainerState::Exited => r.exit_code == 0,
+            Some(r) if r.state == ContainerState::Running => {
+                self.started(key, c)
+                    && (c.readiness_probe.is_none()
+                        || self.probe_verdict(key, &c.name, ProbeKind::Readiness)
+                            == Some(ProbeResult::Success))
+            }
+            _ => false,
+        }
+    }
+
+    /// The kill a failed liveness or startup verdict asks for.
+    fn probe_kill(&self, key: &ObjectRef, pod: &Pod, c: &Container) -> Option<Action> {
+        for (kind, word) in [(ProbeKind::Startup, "startup"), (ProbeKind::Liveness, "liveness")] {
+            if self.probe_verdict(key, &c.name, kind) == Some(ProbeResult::Failure) {
+                let grace = kind
+                    .of(c)
+                    .and_then(|p| p.termination_grace_period_seconds)
+                    .or(pod.spec.termination_grace_period_seconds)
+                    .unwrap_or(30);
+                return Some(Action::Kill(
+                    c.name.clone(),
+                    format!("Container {} failed {word} probe, will be restarted", c.name),
+                    grace,
+                ));
+            }
+        }
+        None
+    }
+
+    /// `doBackOff`: whether the container may start now; records the `CrashLoopBackOff`
+    /// reason and `BackOff` event when not.
+    fn may_start(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, name: &str) -> bool {
+        let Some(prev) = self.current(key, name) else {
+            return true;
+        };
+        let finished = prev.finished_at.unwrap_or(ctx.now);
+        let bkey = format!(
+            "{}_{}_{}_{}",
+            pod.metadata.name, pod.metadata.namespace, pod.metadata.uid, name
+        );
+        if self.backoff.in_backoff_since(&bkey, finished, ctx.now) {
+            let d = go_duration(self.backoff.get(&bkey));
+            let msg = format!(
+                "back-off {d} restarting failed container={name} pod={}",
+                format_pod(pod)
+            );
+            self.event(
+                ctx,
+                EventType::Warning,
+                key,
+                "BackOff",
+                format!("Back-off restarting failed container {name} in pod {}", format_pod(pod)),
+            );
+            if let Some(w) = self.workers.get_mut(key) {
+                w.reasons
+                    .insert(name.to_owned(), ("CrashLoopBackOff".to_owned(), msg));
+            }
+            return false;
+        }
+        self.backoff.next(&bkey, finished, ctx.now);
+        true
+    }
+
+    /// `computePodActions` reduced to the next step.
+    fn next_action(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, errors: &mut bool) -> Option<Action> {
+        for c in &pod.spec.init_containers {
+            let cur = self.current(key, &c.name).map(|r| (r.state, r.exit_code));
+            if is_sidecar(c) {
+                match cur {
+                    None => return Some(Action::Start(c.name.clone())),
+                    Some((ContainerState::Exited, _)) => {
+                        if self.may_start(ctx, key, pod, &c.name) {
+                            return Some(Action::Start(c.name.clone()));
+                        }
+                        *errors = true;
+                        return None;
+                    }
+                    Some((ContainerState::Running, _)) => {
+                        if let Some(kill) = self.probe_kill(key, pod, c) {
+                            return Some(kill);
+                        }
+                        if !self.started(key, c) {
+                            return None;
+                        }
+                    }
+                    Some((ContainerState::Created, _)) => return None,
+                }
+                continue;
+            }
+            match cur {
+                None => return Some(Action::Start(c.name.clone())),
+                Some((ContainerState::Exited, 0)) => {}
+                Some((ContainerState::Exited, code)) => {
+                    if !should_restart(pod, c, code) {
+                        return None;
+                    }
+                    if self.may_start(ctx, key, pod, &c.name) {
+                        return Some(Action::Start(c.name.clone()));
+                    }
+                    *errors = true;
+                    return None;
+                }
+                Some(_) => return None,
+            }
+        }
+        let mut start = None;
+        for c in &pod.spec.containers {
+            let cur = self.current(key, &c.name).map(|r| (r.state, r.exit_code));
+            match cur {
+                None => {
+                    if start.is_none() {
+                        start = Some(Action::Start(c.name.clone()));
+                    }
+                }
+                Some((ContainerState::Running, _)) => {
+                    if let Some(kill) = self.probe_kill(key, pod, c) {
+                        return Some(kill);
+                    }
+                }
+                Some((ContainerState::Exited, code)) if should_restart(pod, c, code) => {
+                    if start.is_none() {
+                        if self.may_start(ctx, key, pod, &c.name) {
+                            start = Some(Action::Start(c.name.clone()));
+                        } else {
+                            *errors = true;
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        start
+    }
+
+    fn create_sandbox(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod) {
+        let Some(w) = self.workers.get_mut(key) else {
+            return;
+        };
+        if w.volumes.is_none() {
+            match volumes::mount_all(pod, ctx.api, &mut self.storage) {
+                Ok(v) => {
+                    w.volumes = Some(v);
+                }
+                Err(e) => {
+                    let retry = w.mount_retry_ms;
+                    w.mount_retry_ms = (retry * 2).min(122_000);
+                    self.event(ctx, EventType::Warning, key, "FailedMount", e.message);
+                    self.queue_sync(ctx, key, retry);
+                    self.report_status(ctx, key);
+                    return;
+                }
+            }
+        }
+        let host_network = pod.spec.host_network == Some(true);
         let meta = &pod.metadata;
-        let (id, latency) = self.runtime.run_pod_sandbox(
+        let handler = pod.spec.runtime_class_name.clone().unwrap_or_default();
+        let id = self.runtime.run_pod_sandbox(
             (meta.name.clone(), meta.namespace.clone(), meta.uid.clone()),
-            ip.clone(),
+            0,
+            String::new(),
+            &handler,
             ctx.now,
             ctx.rng,
         );
-        worker.sandbox_id = Some(id.clone());
-        worker.ip = Some(ip);
+        // CNI ADD (bridge + host-local IPAM), or the node's address for hostNetwork pods.
+        let ip = if host_network {
+            self.node_ip.clone()
+        } else {
+            self.ipam
+                .allocate(&id)
+                .map(|ip| ip.to_string())
+                .unwrap_or_default()
+        };
+        self.runtime.set_sandbox_ip(&id, &ip);
+        if let Some(w) = self.workers.get_mut(key) {
+            w.sandbox = Some(id.clone());
+            w.ip = Some(ip.clone());
+        }
+        let mut linux = json!({"securityContext": {"namespaceOptions": {"network": if host_network { "NODE" } else { "POD" }, "pid": "CONTAINER", "ipc": "POD"}}});
+        if !host_network {
+            // cgroupfs layout: Guaranteed pods sit directly under /kubepods.
+            let parent = match qos::qos_class(pod) {
+                "Guaranteed" => format!("/kubepods/pod{}", meta.uid),
+                class => format!("/kubepods/{}/pod{}", class.to_lowercase(), meta.uid),
+            };
+            linux["cgroupParent"] = json!(parent);
+        }
         self.cri(
             ctx,
             CriService::RuntimeService,
@@ -155,60 +621,151 @@ impl Kubelet {
             json!({
                 "config": {
                     "metadata": {"name": meta.name, "uid": meta.uid, "namespace": meta.namespace, "attempt": 0},
-                    "hostname": meta.name,
+                    "hostname": pod.spec.hostname.clone().unwrap_or_else(|| meta.name.clone()),
                     "logDirectory": format!("/var/log/pods/{}_{}_{}", meta.namespace, meta.name, meta.uid),
+                    "dnsConfig": {"servers": ["10.96.0.10"], "searches": [format!("{}.svc.cluster.local", meta.namespace), "svc.cluster.local", "cluster.local"], "options": ["ndots:5"]},
+                    "linux": linux,
                 },
-                "runtimeHandler": pod.spec.runtime_class_name.as_deref().unwrap_or(""),
+                "runtimeHandler": handler,
             }),
-            json!({"podSandboxId": id}),
+            json!({"podSandboxId": id, "cni": if host_network { json!(null) } else { json!({"command": "ADD", "interface": "eth0", "ips": [{"address": format!("{ip}/24"), "gateway": self.ipam.gateway().map(|g| g.to_string())}]}) }}),
         );
-        self.report_status(ctx, key, &pod);
-        ctx.after(
-            latency,
-            Task::SandboxCreated {
-                node: self.node.clone(),
-                pod: key.clone(),
-            },
-        );
+        let latency = self.runtime.params.sandbox_start_ms;
+        self.begin(ctx, key, Op::Sandbox, latency);
+        self.report_status(ctx, key);
     }
 
-    /// The sandbox is up: `PodSandboxStatus`, then start the containers in order.
-    pub fn sandbox_created(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
-        let Some(worker) = self.workers.get_mut(key) else {
+    /// An operation finished: complete it and continue the sync.
+    pub fn op_done(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, seq: u64) {
+        let Some(w) = self.workers.get_mut(key) else {
             return;
         };
-        let Some(id) = worker.sandbox_id.clone() else {
+        if w.op_seq != seq {
+            return;
+        }
+        let Some(op) = w.op.take() else {
             return;
         };
-        worker.sandbox_ready = true;
-        let response = match self.runtime.pod_sandbox_status(&id) {
-            Ok(s) => {
-                json!({"status": {"id": s.id, "state": "SANDBOX_READY", "network": {"ip": s.ip}}})
+        let Some(pod) = self.pod_of(key) else {
+            return;
+        };
+        match op {
+            Op::Sandbox => {
+                let Some(id) = self.workers.get(key).and_then(|w| w.sandbox.clone()) else {
+                    return;
+                };
+                if let Some(w) = self.workers.get_mut(key) {
+                    w.sandbox_ready = true;
+                }
+                let response = match self.runtime.pod_sandbox_status(&id) {
+                    Ok(s) => json!({"status": {"id": s.id, "state": "SANDBOX_READY", "network": {"ip": s.ip}}}),
+                    Err(e) => json!({"error": e.to_string()}),
+                };
+                self.cri(ctx, CriService::RuntimeService, "PodSandboxStatus", json!({"podSandboxId": id}), response);
+                self.sync_pod(ctx, key);
             }
-            Err(e) => json!({"error": e.to_string()}),
-        };
-        self.cri(
-            ctx,
-            CriService::RuntimeService,
-            "PodSandboxStatus",
-            json!({"podSandboxId": id}),
-            response,
-        );
-        self.start_container(ctx, key, 0);
+            Op::Pull { container, ms, size } => {
+                let image = pod
+                    .all_containers()
+                    .find(|c| c.name == container)
+                    .and_then(|c| c.image.clone())
+                    .unwrap_or_default();
+                let d = go_duration(ms);
+                self.event(
+                    ctx,
+                    EventType::Normal,
+                    key,
+                    "Pulled",
+                    format!("Successfully pulled image {image:?} in {d} ({d} including waiting). Image size: {size} bytes."),
+                );
+                self.create_container(ctx, key, &pod, &container);
+            }
+            Op::Create { container, id } => {
+                self.event(ctx, EventType::Normal, key, "Created", format!("Created container: {container}"));
+                self.cri(ctx, CriService::RuntimeService, "StartContainer", json!({"containerId": id}), json!({}));
+                let latency = self.runtime.params.container_start_ms;
+                self.begin(ctx, key, Op::Start { container, id }, latency);
+            }
+            Op::Start { container, id } => self.container_started(ctx, key, &pod, &container, &id),
+            Op::PostStart { container, id, error } => {
+                match error {
+                    None => self.sync_pod(ctx, key),
+                    Some(msg) => {
+                        self.event(ctx, EventType::Warning, key, "FailedPostStartHook", msg.clone());
+                        let grace = pod.spec.termination_grace_period_seconds.unwrap_or(30);
+                        if let Some(w) = self.workers.get_mut(key) {
+                            w.reasons.insert(container.clone(), ("PostStartHookError".to_owned(), msg));
+                        }
+                        self.kill(ctx, key, vec![(container, id)], grace, Some("FailedPostStartHook".to_owned()));
+                    }
+                }
+            }
+            Op::PreStop { targets, grace_s } => {
+                let mut ids = Vec::new();
+                let mut until = ctx.now;
+                for (_, id) in &targets {
+                    self.cri(
+                        ctx,
+                        CriService::RuntimeService,
+                        "StopContainer",
+                        json!({"containerId": id, "timeout": grace_s}),
+                        json!({}),
+                    );
+                    if let Some(t) = self.runtime.stop_container(id, grace_s, ctx.now) {
+                        until = until.max(t);
+                    }
+                    ids.push(id.clone());
+                }
+                let wait = until.millis_since(ctx.now);
+                self.begin(ctx, key, Op::Stop { ids }, wait);
+            }
+            Op::Stop { ids } => {
+                for id in &ids {
+                    self.wake_container(ctx, key, id);
+                }
+                let still: Vec<String> = ids
+                    .iter()
+                    .filter(|id| {
+                        self.runtime
+                            .container_status(id)
+                            .is_ok_and(|c| c.state == ContainerState::Running)
+                    })
+                    .cloned()
+                    .collect();
+                if still.is_empty() {
+                    self.sync_pod(ctx, key);
+                } else {
+                    self.begin(ctx, key, Op::Stop { ids: still }, 1);
+                }
+            }
+            Op::StopSandbox => {
+                if let Some(w) = self.workers.get_mut(key) {
+                    w.done = true;
+                }
+                self.finish_termination(ctx, key);
+            }
+        }
+        self.report_status(ctx, key);
     }
 
-    /// `startContainer` for container `index`: image check, pull if needed, create.
-    fn start_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, index: usize) {
-        let Some(Object::Pod(pod)) = ctx.api.get(key).cloned() else {
-            return;
-        };
-        let Some(spec) = pod.spec.containers.get(index) else {
+    fn start_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, name: &str) {
+        let Some(spec) = pod.all_containers().find(|c| c.name == name).cloned() else {
             return;
         };
         let image = spec.image.clone().unwrap_or_default();
         let policy = spec.image_pull_policy.clone().unwrap_or_default();
+        let fail = |k: &mut Kubelet, ctx: &mut Ctx<'_>, reason: &str, msg: String| {
+            if let Some(w) = k.workers.get_mut(key) {
+                w.reasons.insert(name.to_owned(), (reason.to_owned(), msg));
+            }
+            let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
+            k.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
+        };
         let Some(reference) = ImageRef::parse(&image) else {
-            self.fail(ctx, key, &pod, index, "InvalidImageName", format!("Failed to apply default image tag {image:?}: couldn't parse image name {image:?}: invalid reference format"));
+            let msg = format!("Failed to apply default image tag {image:?}: couldn't parse image name {image:?}: invalid reference format");
+            self.event(ctx, EventType::Warning, key, "InspectFailed", msg.clone());
+            self.event(ctx, EventType::Warning, key, "Failed", "Error: InvalidImageName".to_owned());
+            fail(self, ctx, "InvalidImageName", msg);
             return;
         };
         let present = self.runtime.image_status(&reference).map(|i| i.size_bytes);
@@ -229,443 +786,819 @@ impl Kubelet {
         };
         if !needs_pull && present.is_none() {
             let msg = format!("Container image {image:?} is not present with pull policy of Never");
-            self.fail(ctx, key, &pod, index, "ErrImageNeverPull", msg);
+            self.event(ctx, EventType::Warning, key, "ErrImageNeverPull", msg.clone());
+            fail(self, ctx, "ErrImageNeverPull", msg);
             return;
         }
         if !needs_pull {
-            let msg = format!(
-                "Container image {image:?} already present on machine and can be accessed by the pod"
-            );
-            ctx.event(
+            self.event(
+                ctx,
                 EventType::Normal,
                 key,
                 "Pulled",
-                msg,
-                "kubelet",
-                Some(&self.node),
+                format!("Container image {image:?} already present on machine and can be accessed by the pod"),
             );
-            self.create_container(ctx, key, index);
+            self.create_container(ctx, key, pod, name);
             return;
         }
-        ctx.event(
-            EventType::Normal,
-            key,
-            "Pulling",
-            format!("Pulling image {image:?}"),
-            "kubelet",
-            Some(&self.node),
-        );
-        if let Some(w) = self
-            .workers
-            .get_mut(key)
-            .and_then(|w| w.containers.get_mut(index))
-        {
-            w.stage = Stage::Pulling;
+        let bkey = format!("{}_{}", pod.metadata.uid, image);
+        if self.image_backoff.in_backoff_since_update(&bkey, ctx.now) {
+            let msg = format!("Back-off pulling image {image:?}");
+            self.event(ctx, EventType::Normal, key, "BackOff", msg.clone());
+            self.event(ctx, EventType::Warning, key, "Failed", "Error: ImagePullBackOff".to_owned());
+            fail(self, ctx, "ImagePullBackOff", msg);
+            return;
         }
+        self.event(ctx, EventType::Normal, key, "Pulling", format!("Pulling image {image:?}"));
         match self.runtime.pull_image(&reference) {
             Ok((image_ref, ms, size)) => {
-                self.cri(
-                    ctx,
-                    CriService::ImageService,
-                    "PullImage",
-                    json!({"image": {"image": image}}),
-                    json!({"imageRef": image_ref}),
-                );
-                ctx.after(
-                    ms,
-                    Task::ImagePulled {
-                        node: self.node.clone(),
-                        pod: key.clone(),
-                        container: index,
-                        pull_ms: ms,
-                        size,
-                    },
-                );
+                self.cri(ctx, CriService::ImageService, "PullImage", json!({"image": {"image": image}}), json!({"imageRef": image_ref}));
+                self.begin(ctx, key, Op::Pull { container: name.to_owned(), ms, size }, ms);
             }
             Err(e) => {
-                self.cri(
-                    ctx,
-                    CriService::ImageService,
-                    "PullImage",
-                    json!({"image": {"image": image}}),
-                    json!({"error": e.to_string()}),
-                );
+                self.cri(ctx, CriService::ImageService, "PullImage", json!({"image": {"image": image}}), json!({"error": e.to_string()}));
                 let msg = format!("Failed to pull image {image:?}: {e}");
-                ctx.event(
-                    EventType::Warning,
-                    key,
-                    "Failed",
-                    msg.clone(),
-                    "kubelet",
-                    Some(&self.node),
-                );
-                ctx.event(
-                    EventType::Warning,
-                    key,
-                    "Failed",
-                    "Error: ErrImagePull".to_owned(),
-                    "kubelet",
-                    Some(&self.node),
-                );
-                self.fail(ctx, key, &pod, index, "ErrImagePull", msg);
+                self.event(ctx, EventType::Warning, key, "Failed", msg.clone());
+                self.event(ctx, EventType::Warning, key, "Failed", "Error: ErrImagePull".to_owned());
+                self.image_backoff.next(&bkey, ctx.now, ctx.now);
+                fail(self, ctx, "ErrImagePull", msg);
             }
         }
     }
 
-    /// The image arrived: `Pulled`, then `CreateContainer`.
-    pub fn image_pulled(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        key: &ObjectRef,
-        index: usize,
-        pull_ms: u64,
-        size: u64,
-    ) {
-        let Some(w) = self.workers.get(key).and_then(|w| w.containers.get(index)) else {
+    fn create_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, name: &str) {
+        let Some(spec) = pod.all_containers().find(|c| c.name == name).cloned() else {
             return;
         };
-        let d = crate::time::go_duration(pull_ms);
-        let msg = format!(
-            "Successfully pulled image {:?} in {d} ({d} including waiting). Image size: {size} bytes.",
-            w.image
-        );
-        ctx.event(
-            EventType::Normal,
-            key,
-            "Pulled",
-            msg,
-            "kubelet",
-            Some(&self.node),
-        );
-        self.create_container(ctx, key, index);
-    }
-
-    fn create_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, index: usize) {
-        let Some(worker) = self.workers.get_mut(key) else {
+        let Some(w) = self.workers.get(key) else {
             return;
         };
-        let Some(sandbox) = worker.sandbox_id.clone() else {
+        let Some(sandbox) = w.sandbox.clone() else {
             return;
         };
-        let Some(c) = worker.containers.get_mut(index) else {
-            return;
+        let mut status_pod = pod.clone();
+        status_pod.status.pod_ip = w.ip.clone();
+        status_pod.status.host_ip = Some(self.node_ip.clone());
+        let envs = match volumes::environment(&status_pod, &spec, ctx.api) {
+            Ok(e) => e,
+            Err(msg) => {
+                self.event(ctx, EventType::Warning, key, "Failed", format!("Error: {msg}"));
+                if let Some(w) = self.workers.get_mut(key) {
+                    w.reasons.insert(name.to_owned(), ("CreateContainerConfigError".to_owned(), msg));
+                }
+                let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
+                self.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
+                return;
+            }
         };
-        let Some(reference) = ImageRef::parse(&c.image) else {
-            return;
+        let attempt = w.containers.get(name).map_or(0, |r| r.attempts);
+        let hostname = pod.spec.hostname.clone().unwrap_or_else(|| pod.metadata.name.clone());
+        let limit = |r: &str| spec.resources.limits.get(r).copied();
+        let memory_limit = limit("memory").map_or(0, |q| q.value().max(0) as u64);
+        let cpu_limit = limit("cpu").map_or(0, |q| q.milli_value().max(0) as u64);
+        let oom = qos::oom_score_adj(pod, &spec, self.memory_capacity);
+        let ip = w.ip.clone().unwrap_or_default();
+        let ns = &pod.metadata.namespace;
+        let files = vec![
+            ("/etc/hostname".to_owned(), format!("{hostname}\n")),
+            (
+                "/etc/hosts".to_owned(),
+                format!("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{ip}\t{hostname}\n"),
+            ),
+            (
+                "/etc/resolv.conf".to_owned(),
+                format!("search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"),
+            ),
+            ("/dev/termination-log".to_owned(), String::new()),
+        ];
+        let command: Vec<String> = spec.command.iter().map(|a| volumes::expand(a, &envs)).collect();
+        let args: Vec<String> = spec.args.iter().map(|a| volumes::expand(a, &envs)).collect();
+        let config = ContainerConfig {
+            name: name.to_owned(),
+            attempt,
+            image: ImageRef::parse(spec.image.as_deref().unwrap_or_default()),
+            command: command.clone(),
+            args: args.clone(),
+            envs,
+            mounts: volumes::mounts(&spec),
+            log_path: format!("{name}/{attempt}.log"),
+            memory_limit,
+            cpu_limit_millis: cpu_limit,
+            oom_score_adj: oom,
+            hostname,
+            files,
         };
-        let (id, latency) = self.runtime.create_container(
-            &sandbox,
-            &c.name,
-            0,
-            reference.clone(),
-            ctx.now,
-            ctx.rng,
-        );
-        c.id = Some(id.clone());
-        c.stage = Stage::Starting;
-        let name = c.name.clone();
-        let Some(Object::Pod(pod)) = ctx.api.get(key) else {
-            return;
-        };
-        let log_path = format!("{name}/0.log");
+        let mut resources = json!({"oomScoreAdj": oom, "cpuPeriod": 100000, "cpuShares": spec.resources.requests.get("cpu").map_or(2, |q| (q.milli_value() * 1024 / 1000).clamp(2, 262_144))});
+        if cpu_limit > 0 {
+            resources["cpuQuota"] = json!(cpu_limit * 100);
+        }
+        if memory_limit > 0 {
+            resources["memoryLimitInBytes"] = json!(memory_limit);
+        }
         let request = json!({
             "podSandboxId": sandbox,
             "config": {
-                "metadata": {"name": name, "attempt": 0},
-                "image": {"image": reference.full()},
-                "logPath": log_path,
+                "metadata": {"name": name, "attempt": attempt},
+                "image": {"image": config.image.as_ref().map(ImageRef::full)},
+                "command": command,
+                "args": args,
+                "mounts": config.mounts.iter().map(|m| json!({"containerPath": m.container_path, "hostPath": format!("/var/lib/kubelet/pods/{}/volumes/{}", pod.metadata.uid, m.volume), "readonly": m.read_only})).collect::<Vec<_>>(),
+                "logPath": config.log_path,
+                "linux": {"resources": resources},
             },
             "sandboxConfig": {"metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace, "uid": pod.metadata.uid}},
         });
-        self.cri(
-            ctx,
-            CriService::RuntimeService,
-            "CreateContainer",
-            request,
-            json!({"containerId": id}),
-        );
-        ctx.after(
-            latency,
-            Task::ContainerCreated {
-                node: self.node.clone(),
-                pod: key.clone(),
-                container: index,
-            },
-        );
-    }
-
-    /// Created: event, then `StartContainer`.
-    pub fn container_created(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, index: usize) {
-        let Some(c) = self
-            .workers
-            .get(key)
-            .and_then(|w| w.containers.get(index))
-            .cloned()
-        else {
-            return;
-        };
-        let Some(id) = c.id.clone() else { return };
-        ctx.event(
-            EventType::Normal,
-            key,
-            "Created",
-            format!("Created container: {}", c.name),
-            "kubelet",
-            Some(&self.node),
-        );
-        let response = match self.runtime.start_container(&id, ctx.now) {
-            Ok(latency) => {
-                ctx.after(
-                    latency,
-                    Task::ContainerStarted {
-                        node: self.node.clone(),
-                        pod: key.clone(),
-                        container: index,
-                    },
-                );
-                json!({})
-            }
-            Err(e) => json!({"error": e.to_string()}),
-        };
-        self.cri(
-            ctx,
-            CriService::RuntimeService,
-            "StartContainer",
-            json!({"containerId": id}),
-            response,
-        );
-    }
-
-    /// Started: event, then the next container of the pod.
-    pub fn container_started(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, index: usize) {
-        let Some(c) = self
-            .workers
-            .get_mut(key)
-            .and_then(|w| w.containers.get_mut(index))
-        else {
-            return;
-        };
-        c.stage = Stage::Running;
-        let name = c.name.clone();
-        ctx.event(
-            EventType::Normal,
-            key,
-            "Started",
-            format!("Started container {name}"),
-            "kubelet",
-            Some(&self.node),
-        );
-        self.start_container(ctx, key, index + 1);
-    }
-
-    /// Generic PLEG: relist the runtime and report pods whose containers changed state.
-    pub fn relist(&mut self, ctx: &mut Ctx<'_>) {
-        let running: BTreeMap<String, SimTime> = self
-            .runtime
-            .list_containers()
-            .filter_map(|c| {
-                c.started_at
-                    .filter(|t| *t <= ctx.now)
-                    .map(|t| (c.id.clone(), t))
-            })
-            .collect();
-        let mut changed = Vec::new();
-        for (key, worker) in &mut self.workers {
-            for c in &mut worker.containers {
-                if c.seen_running_at.is_none()
-                    && let Some(t) = c.id.as_ref().and_then(|id| running.get(id))
-                {
-                    c.seen_running_at = Some(*t);
-                    changed.push(key.clone());
-                }
+        let id = self.runtime.create_container(&sandbox, config, ctx.now, ctx.rng);
+        if let Some(r) = self.workers.get_mut(key).and_then(|w| w.containers.get_mut(name)) {
+            r.ids.push(id.clone());
+            r.attempts += 1;
+            if r.ids.len() > 2 {
+                let old = r.ids.remove(0);
+                let _ = self.runtime.remove_container(&old);
             }
         }
-        changed.dedup();
-        for key in changed {
-            if let Some(Object::Pod(pod)) = ctx.api.get(&key).cloned() {
-                self.report_status(ctx, &key, &pod);
-            }
-        }
-        ctx.after(
-            PLEG_RELIST_PERIOD_MS,
-            Task::PlegRelist {
-                node: self.node.clone(),
-            },
-        );
+        self.cri(ctx, CriService::RuntimeService, "CreateContainer", request, json!({"containerId": id}));
+        let latency = self.runtime.params.container_create_ms;
+        self.begin(ctx, key, Op::Create { container: name.to_owned(), id }, latency);
     }
 
-    fn fail(
+    fn container_started(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, name: &str, id: &str) {
+        let result = {
+            let Some(w) = self.workers.get_mut(key) else {
+                return;
+            };
+            let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
+            let net = ClusterNet { api: ctx.api, namespace: &pod.metadata.namespace };
+            let mut env = PodEnv { volumes, net: &net };
+            self.runtime.start_container(id, ctx.now, &mut env)
+        };
+        if let Err(e) = result {
+            let msg = e.to_string();
+            let short = msg.trim_start_matches("rpc error: code = Unknown desc = ").to_owned();
+            self.event(ctx, EventType::Warning, key, "Failed", format!("Error: {short}"));
+            if let Some(w) = self.workers.get_mut(key) {
+                w.reasons.insert(name.to_owned(), ("RunContainerError".to_owned(), short));
+            }
+            self.queue_sync(ctx, key, 0);
+            return;
+        }
+        if let Some(w) = self.workers.get_mut(key) {
+            w.reasons.remove(name);
+        }
+        self.event(ctx, EventType::Normal, key, "Started", format!("Started container {name}"));
+        self.schedule_wake(ctx, key, id);
+        let hook = pod
+            .all_containers()
+            .find(|c| c.name == name)
+            .and_then(|c| c.lifecycle.as_ref())
+            .and_then(|l| l.post_start.clone());
+        match hook {
+            Some(h) => {
+                let (ms, error) = self.run_hook(ctx, key, pod, name, id, &h, "PostStart", 0);
+                self.begin(ctx, key, Op::PostStart { container: name.to_owned(), id: id.to_owned(), error }, ms);
+            }
+            None => self.sync_pod(ctx, key),
+        }
+    }
+
+    /// Runs a lifecycle hook; returns how long it ran and its failure message.
+    #[allow(clippy::too_many_arguments)]
+    fn run_hook(
         &mut self,
         ctx: &mut Ctx<'_>,
         key: &ObjectRef,
         pod: &Pod,
-        index: usize,
-        reason: &str,
-        message: String,
-    ) {
-        if let Some(c) = self
-            .workers
-            .get_mut(key)
-            .and_then(|w| w.containers.get_mut(index))
-        {
-            c.stage = Stage::Failed(reason.to_owned(), message);
+        name: &str,
+        id: &str,
+        hook: &LifecycleHandler,
+        kind: &str,
+        budget_s: i64,
+    ) -> (u64, Option<String>) {
+        let who = format!("for Container {name:?} in Pod {:?}", format_pod(pod));
+        if let Some(exec) = &hook.exec {
+            let r = self.exec(ctx, key, id, &exec.command, budget_s);
+            return match r {
+                Ok(r) if r.exit_code == 0 && !r.timed_out => (r.elapsed_ms, None),
+                Ok(r) => (
+                    r.elapsed_ms,
+                    Some(format!(
+                        "Exec lifecycle hook ({:?}) {who} failed - error: command '{}' exited with {}: {}, message: {:?}",
+                        exec.command,
+                        exec.command.join(" "),
+                        if r.timed_out { 137 } else { r.exit_code },
+                        r.stderr.trim_end(),
+                        format!("{}{}", r.stdout, r.stderr)
+                    )),
+                ),
+                Err(e) => (0, Some(format!("Exec lifecycle hook ({:?}) {who} failed - error: {e}", exec.command))),
+            };
         }
-        self.report_status(ctx, key, pod);
+        if let Some(h) = &hook.http_get {
+            let c = pod.all_containers().find(|c| c.name == name).cloned().unwrap_or_default();
+            let path = h.path.clone().unwrap_or_else(|| "/".to_owned());
+            let ip = self.workers.get(key).and_then(|w| w.ip.clone()).unwrap_or_default();
+            let port = prober::resolve_port(&h.port, &c).unwrap_or(80);
+            let sandbox = self.workers.get(key).and_then(|w| w.sandbox.clone()).unwrap_or_default();
+            let volumes = self.workers.get(key).and_then(|w| w.volumes.clone()).unwrap_or_default();
+            let answer = self.runtime.answer(&sandbox, port, &path, ctx.now, &volumes);
+            let url = format!("http://{ip}:{port}{path}");
+            let err = match answer {
+                Answer::Http(r) if (200..400).contains(&r.status) => None,
+                Answer::Http(r) => Some(format!("HTTP lifecycle hook ({path}) {who} failed - error: {}, message: \"\"", r.status)),
+                Answer::Refused => Some(format!("HTTP lifecycle hook ({path}) {who} failed - error: Get {url:?}: dial tcp {ip}:{port}: connect: connection refused, message: \"\"")),
+                Answer::Hang | Answer::NotHttp => Some(format!("HTTP lifecycle hook ({path}) {who} failed - error: Get {url:?}: EOF, message: \"\"")),
+            };
+            return (10, err);
+        }
+        if let Some(s) = &hook.sleep {
+            return (s.seconds.max(0) as u64 * 1000, None);
+        }
+        let _ = kind;
+        (0, None)
     }
 
-    /// The status manager: computes the pod's status from what the kubelet knows and writes
-    /// it to the API server (`generateAPIPodStatus`).
-    fn report_status(&self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod) {
-        let Some(worker) = self.workers.get(key) else {
+    /// `ExecSync` through the runtime, logged as a CRI call.
+    fn exec(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, id: &str, argv: &[String], timeout_s: i64) -> Result<ExecResult, String> {
+        let result = {
+            let Some(w) = self.workers.get_mut(key) else {
+                return Err("pod not found".to_owned());
+            };
+            let ns = w.pod.metadata.namespace.clone();
+            let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
+            let net = ClusterNet { api: ctx.api, namespace: &ns };
+            let mut env = PodEnv { volumes, net: &net };
+            self.runtime.exec_sync(id, argv, timeout_s, ctx.now, &mut env)
+        };
+        let response = match &result {
+            Ok(r) => json!({"exitCode": r.exit_code, "stdout": r.stdout, "stderr": r.stderr}),
+            Err(e) => json!({"error": e.to_string()}),
+        };
+        self.cri(ctx, CriService::RuntimeService, "ExecSync", json!({"containerId": id, "cmd": argv, "timeout": timeout_s}), response);
+        self.schedule_wake(ctx, key, id);
+        result.map_err(|e| e.to_string())
+    }
+
+    fn schedule_wake(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, id: &str) {
+        let next = self.runtime.container_status(id).ok().and_then(|c| {
+            c.process.as_ref().and_then(|p| p.next_event())
+        });
+        let oom = self.runtime.next_event(id, ctx.now);
+        if let Some(at) = [next, oom].into_iter().flatten().min() {
+            ctx.queue.push(
+                at.max(ctx.now),
+                Task::ContainerWake {
+                    node: self.node.clone(),
+                    pod: key.clone(),
+                    id: id.to_owned(),
+                },
+            );
+        }
+    }
+
+    /// Runs a container's process if due (its own timers, OOM, stop deadline).
+    pub fn wake_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, id: &str) {
+        let Some(w) = self.workers.get_mut(key) else {
             return;
         };
-        let mut pod = pod.clone();
-        let now = ctx.now.rfc3339();
-        let status = &mut pod.status;
-        status.start_time.get_or_insert_with(|| now.clone());
-        status.host_ip = Some(self.node_ip.clone());
-        status.host_ips = vec![PodIp {
-            ip: self.node_ip.clone(),
-        }];
-        if worker.sandbox_ready
-            && let Some(ip) = &worker.ip
-        {
-            status.pod_ip = Some(ip.clone());
-            status.pod_ips = vec![PodIp { ip: ip.clone() }];
+        let ns = w.pod.metadata.namespace.clone();
+        let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
+        let net = ClusterNet { api: ctx.api, namespace: &ns };
+        let mut env = PodEnv { volumes, net: &net };
+        let next = self.runtime.wake(id, ctx.now, &mut env);
+        if let Some(at) = next.filter(|t| *t > ctx.now) {
+            ctx.queue.push(
+                at,
+                Task::ContainerWake {
+                    node: self.node.clone(),
+                    pod: key.clone(),
+                    id: id.to_owned(),
+                },
+            );
         }
-        pod.status.qos_class = Some(qos::qos_class(&pod).to_owned());
-        let statuses: Vec<ContainerStatus> = worker
+    }
+
+    /// Kills containers: `Killing` events, preStop hooks, then `StopContainer` with what is
+    /// left of the grace period (at least 2 s).
+    fn kill(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, targets: Vec<(String, String)>, grace_s: i64, message: Option<String>) {
+        let Some(pod) = self.pod_of(key) else {
+            return;
+        };
+        let mut hook_ms = 0;
+        for (name, id) in &targets {
+            let msg = message.clone().unwrap_or_else(|| format!("Stopping container {name}"));
+            self.event(ctx, EventType::Normal, key, "Killing", msg);
+            let hook = pod
+                .all_containers()
+                .find(|c| &c.name == name)
+                .and_then(|c| c.lifecycle.as_ref())
+                .and_then(|l| l.pre_stop.clone());
+            if let Some(h) = hook.filter(|_| grace_s > 0) {
+                let (ms, error) = self.run_hook(ctx, key, &pod, name, id, &h, "PreStop", grace_s);
+                // A preStop hook may use the whole grace period, plus a one-off 2 s.
+                let ms = ms.min((grace_s as u64 + 2) * 1000);
+                hook_ms = hook_ms.max(ms);
+                if let Some(e) = error {
+                    self.event(ctx, EventType::Warning, key, "FailedPreStopHook", e);
+                }
+            }
+        }
+        let left = (grace_s - (hook_ms / 1000) as i64).max(MINIMUM_GRACE_PERIOD_S);
+        self.begin(ctx, key, Op::PreStop { targets, grace_s: left }, hook_ms);
+    }
+
+    /// One step of `syncTerminatingPod`: app containers first, then sidecars in reverse
+    /// order, then the sandbox.
+    fn terminate_step(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
+        let Some(w) = self.workers.get(key) else {
+            return;
+        };
+        let grace = w.terminating.unwrap_or(30);
+        let pod = w.pod.clone();
+        let running = |k: &Kubelet, c: &Container| {
+            k.current(key, &c.name)
+                .is_some_and(|r| r.state == ContainerState::Running)
+        };
+        let mains: Vec<(String, String)> = pod
+            .spec
             .containers
             .iter()
-            .map(|c| self.container_status(c, &pod))
+            .chain(pod.spec.init_containers.iter().filter(|c| !is_sidecar(c)))
+            .filter(|c| running(self, c))
+            .map(|c| (c.name.clone(), self.current_id(key, &c.name).unwrap_or_default()))
             .collect();
-        let unready: Vec<String> = statuses
+        if !mains.is_empty() {
+            self.kill(ctx, key, mains, grace, None);
+            return;
+        }
+        if let Some(c) = pod
+            .spec
+            .init_containers
             .iter()
-            .filter(|s| !s.ready)
-            .map(|s| s.name.clone())
+            .rev()
+            .find(|c| is_sidecar(c) && running(self, c))
+        {
+            let id = self.current_id(key, &c.name).unwrap_or_default();
+            self.kill(ctx, key, vec![(c.name.clone(), id)], grace, None);
+            return;
+        }
+        let sandbox = w.sandbox.clone();
+        match sandbox {
+            Some(id) if w.sandbox_ready => {
+                if let Some(w) = self.workers.get_mut(key) {
+                    w.sandbox_ready = false;
+                }
+                let _ = self.runtime.stop_pod_sandbox(&id, ctx.now);
+                self.ipam.release(&id);
+                self.cri(
+                    ctx,
+                    CriService::RuntimeService,
+                    "StopPodSandbox",
+                    json!({"podSandboxId": id}),
+                    json!({"cni": if pod.spec.host_network == Some(true) { json!(null) } else { json!({"command": "DEL", "interface": "eth0"}) }}),
+                );
+                let latency = self.runtime.params.sandbox_stop_ms;
+                self.begin(ctx, key, Op::StopSandbox, latency);
+            }
+            _ => {
+                if let Some(w) = self.workers.get_mut(key) {
+                    w.done = true;
+                }
+                self.finish_termination(ctx, key);
+            }
+        }
+    }
+
+    /// Everything is stopped: write the terminal status, unmount volumes, and finish the
+    /// API deletion if one was requested.
+    fn finish_termination(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
+        self.report_status(ctx, key);
+        let Some(w) = self.workers.get(key) else {
+            return;
+        };
+        if let Some(v) = &w.volumes {
+            volumes::unmount_all(&w.pod, v, &mut self.storage);
+        }
+        let deleting = match ctx.api.get(key) {
+            Some(Object::Pod(p)) => p.metadata.deletion_timestamp.is_some(),
+            _ => true,
+        };
+        if deleting {
+            ctx.api.remove(key);
+            // Garbage collection removes the dead containers and the sandbox (ContainerGC).
+            let sandbox = w.sandbox.clone();
+            let ids: Vec<String> = w.containers.values().flat_map(|r| r.ids.clone()).collect();
+            for id in ids {
+                if self.runtime.remove_container(&id).is_ok() {
+                    self.cri(ctx, CriService::RuntimeService, "RemoveContainer", json!({"containerId": id}), json!({}));
+                }
+            }
+            if let Some(id) = sandbox
+                && self.runtime.remove_pod_sandbox(&id).is_ok()
+            {
+                self.cri(ctx, CriService::RuntimeService, "RemovePodSandbox", json!({"podSandboxId": id}), json!({}));
+            }
+            self.workers.remove(key);
+        }
+    }
+
+    /// A probe worker's tick.
+    pub fn probe(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, container: &str, kind: ProbeKind) {
+        if self.stopped {
+            return;
+        }
+        let Some(w) = self.workers.get(key) else {
+            return;
+        };
+        if w.done || w.terminating.is_some() {
+            return;
+        }
+        let pod = w.pod.clone();
+        let Some(spec) = pod.all_containers().find(|c| c.name == container).cloned() else {
+            return;
+        };
+        let cur = self.current(key, container).map(|r| (r.id.clone(), r.state, r.started_at));
+        let started = self.started(key, &spec);
+        let Some(pw) = self
+            .workers
+            .get_mut(key)
+            .and_then(|w| w.containers.get_mut(container))
+            .and_then(|r| r.probes.iter_mut().find(|p| p.kind == kind))
+        else {
+            return;
+        };
+        let period = pw.period_ms();
+        ctx.after(
+            period,
+            Task::Probe {
+                node: self.node.clone(),
+                pod: key.clone(),
+                container: container.to_owned(),
+                kind,
+            },
+        );
+        let running_since = cur
+            .as_ref()
+            .filter(|c| c.1 == ContainerState::Running)
+            .and_then(|c| c.2);
+        let before = pw.verdict;
+        let gate = pw.gate(cur.as_ref().map(|c| c.0.as_str()), running_since, started, ctx.now);
+        let after_gate = pw.verdict;
+        if gate == Gate::Skip {
+            if before != after_gate {
+                self.report_status(ctx, key);
+            }
+            return;
+        }
+        let probe = pw.spec.clone();
+        let Some((id, _, _)) = cur else {
+            return;
+        };
+        let (result, output) = {
+            let mut target = KubeletTarget { kubelet: self, ctx, key, id: &id };
+            prober::run(&probe, &spec, &mut target)
+        };
+        let result = if result == ProbeResult::Unknown {
+            self.event(ctx, EventType::Warning, key, "Unhealthy", format!("{} probe errored: {output}", kind.name()));
+            ProbeResult::Failure
+        } else {
+            if result == ProbeResult::Failure {
+                self.event(ctx, EventType::Warning, key, "Unhealthy", format!("{} probe failed: {output}", kind.name()));
+            }
+            result
+        };
+        let Some(pw) = self
+            .workers
+            .get_mut(key)
+            .and_then(|w| w.containers.get_mut(container))
+            .and_then(|r| r.probes.iter_mut().find(|p| p.kind == kind))
+        else {
+            return;
+        };
+        if let Some(verdict) = pw.record(result, output, ctx.now) {
+            match (kind, verdict) {
+                (ProbeKind::Liveness | ProbeKind::Startup, ProbeResult::Failure) => {
+                    self.queue_sync(ctx, key, 0);
+                }
+                (ProbeKind::Startup, ProbeResult::Success) => self.queue_sync(ctx, key, 0),
+                _ => {}
+            }
+            self.report_status(ctx, key);
+        }
+    }
+
+    /// Generic PLEG: relist the runtime; pods whose containers changed state are synced.
+    pub fn relist(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.after(PLEG_RELIST_PERIOD_MS, Task::PlegRelist { node: self.node.clone() });
+        if self.stopped {
+            return;
+        }
+        let mut changed = Vec::new();
+        for (key, w) in &self.workers {
+            for r in w.containers.values() {
+                for id in &r.ids {
+                    let Ok(c) = self.runtime.container_status(id) else { continue };
+                    if self.pleg_seen.get(id) != Some(&c.state) {
+                        self.pleg_seen.insert(id.clone(), c.state);
+                        if !changed.contains(key) {
+                            changed.push(key.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for key in changed {
+            self.queue_sync(ctx, &key, 0);
+            self.report_status(ctx, &key);
+        }
+    }
+
+    /// Housekeeping every 10 s: back-off GC and node-pressure eviction.
+    pub fn housekeeping(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.after(HOUSEKEEPING_PERIOD_MS, Task::Housekeeping { node: self.node.clone() });
+        if self.stopped {
+            return;
+        }
+        self.backoff.gc(ctx.now);
+        self.image_backoff.gc(ctx.now);
+        self.check_memory_pressure(ctx);
+    }
+
+    /// The node's `memory.available` (capacity minus the working set of everything).
+    pub fn memory_available(&self, now: SimTime) -> i64 {
+        let used: u64 = self
+            .runtime
+            .list_containers()
+            .filter_map(|c| self.runtime.container_stats(&c.id, now))
+            .map(|s| s.memory_working_set)
+            .sum::<u64>()
+            + self
+                .workers
+                .values()
+                .map(|w| w.volumes.as_ref().map_or(0, |v| volumes::memory_backed_bytes(&w.pod, v)))
+                .sum::<u64>();
+        self.memory_capacity - SYSTEM_MEMORY - used as i64
+    }
+
+    /// The eviction manager: below the `memory.available<100Mi` hard threshold it sets
+    /// `MemoryPressure` and evicts one pod per round (usage above requests first).
+    fn check_memory_pressure(&mut self, ctx: &mut Ctx<'_>) {
+        let available = self.memory_available(ctx.now);
+        let pressure = available < EVICTION_HARD_MEMORY;
+        if pressure {
+            self.memory_pressure_since = Some(ctx.now);
+        }
+        // eviction-pressure-transition-period: 5 minutes before the condition clears.
+        let condition = self
+            .memory_pressure_since
+            .is_some_and(|t| ctx.now.millis_since(t) < 300_000);
+        self.set_memory_pressure(ctx, condition);
+        if !pressure {
+            return;
+        }
+        let now = ctx.now;
+        let mut candidates: Vec<(bool, i32, i64, ObjectRef, String, u64, i64)> = Vec::new();
+        for (key, w) in &self.workers {
+            if w.done || w.terminating.is_some() {
+                continue;
+            }
+            let request = crate::scheduler::pod_requests(&w.pod).1;
+            let mut usage = 0u64;
+            let mut top = (String::new(), 0u64, 0i64);
+            for c in w.pod.all_containers() {
+                let Some(id) = w.containers.get(&c.name).and_then(|r| r.ids.last()) else { continue };
+                let u = self.runtime.container_stats(id, now).map_or(0, |s| s.memory_working_set);
+                usage += u;
+                let req = c.resources.requests.get("memory").map_or(0, |q| q.value());
+                if u as i64 - req > top.1 as i64 - top.2 {
+                    top = (c.name.clone(), u, req);
+                }
+            }
+            candidates.push((
+                usage as i64 <= request,
+                w.pod.spec.priority.unwrap_or(0),
+                request - usage as i64,
+                key.clone(),
+                top.0,
+                top.1,
+                top.2,
+            ));
+        }
+        candidates.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        let Some((_, _, _, key, container, used, request)) = candidates.into_iter().next() else {
+            return;
+        };
+        let message = format!(
+            "The node was low on resource: memory. Threshold quantity: 100Mi, available: {}Ki. Container {container} was using {}Ki, request is {}, has larger consumption of memory. ",
+            available.max(0) / 1024,
+            used / 1024,
+            crate::api::quantity::Quantity::from_bytes(request).canonical()
+        );
+        self.event(ctx, EventType::Warning, &key, "Evicted", message.clone());
+        if let Some(w) = self.workers.get_mut(&key) {
+            w.evicted = Some(message);
+            w.terminating = Some(0);
+        }
+        self.queue_sync(ctx, &key, 0);
+    }
+
+    fn set_memory_pressure(&mut self, ctx: &mut Ctx<'_>, on: bool) {
+        let node_key = ObjectRef::new(crate::api::Kind::Node, "", &self.node);
+        let Some(Object::Node(mut node)) = ctx.api.get(&node_key).cloned() else {
+            return;
+        };
+        let now = ctx.now.rfc3339();
+        let Some(c) = node.status.conditions.iter_mut().find(|c| c.type_ == "MemoryPressure") else {
+            return;
+        };
+        let status = if on { "True" } else { "False" };
+        if c.status == status {
+            return;
+        }
+        c.status = status.to_owned();
+        c.last_transition_time = Some(now.clone());
+        c.last_heartbeat_time = Some(now);
+        let (reason, message, event) = if on {
+            ("KubeletHasInsufficientMemory", "kubelet has insufficient memory available", "NodeHasInsufficientMemory")
+        } else {
+            ("KubeletHasSufficientMemory", "kubelet has sufficient memory available", "NodeHasSufficientMemory")
+        };
+        c.reason = Some(reason.to_owned());
+        c.message = Some(message.to_owned());
+        ctx.api.update(Object::Node(node));
+        self.event(
+            ctx,
+            EventType::Normal,
+            &node_key,
+            event,
+            format!("Node {} status is now: {event}", self.node),
+        );
+    }
+
+    /// The status manager: computes the pod's status and writes it if it changed.
+    pub fn report_status(&self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
+        let Some(w) = self.workers.get(key) else {
+            return;
+        };
+        let Some(Object::Pod(current)) = ctx.api.get(key) else {
+            return;
+        };
+        let mut pod = current.clone();
+        let was_terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
+        let default_waiting = if pod.spec.init_containers.is_empty() {
+            "ContainerCreating"
+        } else {
+            "PodInitializing"
+        };
+        let init: Vec<_> = current
+            .spec
+            .init_containers
+            .iter()
+            .map(|c| status::container_status(&self.view(w, key, current, c), default_waiting))
             .collect();
-        let all_started = worker
+        let app: Vec<_> = current
+            .spec
             .containers
             .iter()
-            .all(|c| c.seen_running_at.is_some());
-        pod.status.container_statuses = statuses;
-        pod.status.phase = Some(if all_started { "Running" } else { "Pending" }.to_owned());
-        let sandbox = if worker.sandbox_ready {
-            "True"
+            .map(|c| status::container_status(&self.view(w, key, current, c), default_waiting))
+            .collect();
+        let now = ctx.now.rfc3339();
+        let phase = if was_terminal {
+            pod.status.phase.clone().unwrap_or_default()
+        } else if w.evicted.is_some() {
+            "Failed".to_owned()
         } else {
-            "False"
+            status::phase(&pod, &init, &app, w.done).to_owned()
         };
-        let mut conditions = std::mem::take(&mut pod.status.conditions);
-        let scheduled = conditions
-            .iter()
-            .position(|c| c.type_ == "PodScheduled")
-            .map(|i| conditions.remove(i));
-        pod.status.conditions = conditions;
-        set_condition(
-            &mut pod,
-            "PodReadyToStartContainers",
-            sandbox,
-            None,
-            None,
-            now.clone(),
-        );
-        set_condition(&mut pod, "Initialized", "True", None, None, now.clone());
-        let (ready, reason, message) = if unready.is_empty() {
-            ("True", None, None)
-        } else {
-            (
-                "False",
-                Some("ContainersNotReady"),
-                Some(format!(
-                    "containers with unready status: [{}]",
-                    unready.join(" ")
-                )),
-            )
-        };
-        set_condition(
-            &mut pod,
-            "Ready",
-            ready,
-            reason,
-            message.clone(),
-            now.clone(),
-        );
-        set_condition(&mut pod, "ContainersReady", ready, reason, message, now);
-        pod.status.conditions.extend(scheduled);
-        let order = [
-            "PodReadyToStartContainers",
-            "Initialized",
-            "Ready",
-            "ContainersReady",
-            "PodScheduled",
-        ];
-        pod.status.conditions.sort_by_key(|c| {
-            order
-                .iter()
-                .position(|o| *o == c.type_)
-                .unwrap_or(order.len())
-        });
-        if pod.status != PodStatus::default() {
+        let qos_class = qos::qos_class(&pod).to_owned();
+        let s = &mut pod.status;
+        s.start_time.get_or_insert_with(|| now.clone());
+        s.host_ip = Some(self.node_ip.clone());
+        s.host_ips = vec![PodIp { ip: self.node_ip.clone() }];
+        if let Some(ip) = w.ip.as_ref().filter(|_| w.sandbox.is_some()) {
+            s.pod_ip = Some(ip.clone());
+            s.pod_ips = vec![PodIp { ip: ip.clone() }];
+        }
+        s.qos_class = Some(qos_class);
+        if let Some(msg) = &w.evicted {
+            pod.status.reason = Some("Evicted".to_owned());
+            pod.status.message = Some(msg.clone());
+            set_condition(&mut pod, "DisruptionTarget", "True", Some("TerminationByKubelet"), Some(msg.clone()), now.clone());
+        }
+        let initialized = status::initialized(&pod, &init, &app, &phase);
+        let containers_ready = status::containers_ready(&pod, &init, &app, &phase);
+        let ready = status::ready(&pod, &containers_ready);
+        pod.status.init_container_statuses = init;
+        pod.status.container_statuses = app;
+        pod.status.phase = Some(phase);
+        let sandbox = if w.sandbox_ready { "True" } else { "False" };
+        set_condition(&mut pod, "PodReadyToStartContainers", sandbox, None, None, now.clone());
+        set_condition(&mut pod, "Initialized", initialized.0, initialized.1, initialized.2, now.clone());
+        set_condition(&mut pod, "Ready", ready.0, ready.1, ready.2, now.clone());
+        set_condition(&mut pod, "ContainersReady", containers_ready.0, containers_ready.1, containers_ready.2, now);
+        let order = ["DisruptionTarget", "PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
+        pod.status.conditions.sort_by_key(|c| order.iter().position(|o| *o == c.type_).unwrap_or(order.len()));
+        if pod.status != current.status {
             ctx.api.update(Object::Pod(pod));
         }
     }
 
-    fn container_status(&self, c: &ContainerWorker, pod: &Pod) -> ContainerStatus {
-        let spec = pod.spec.containers.iter().find(|s| s.name == c.name);
-        let mut s = ContainerStatus {
-            name: c.name.clone(),
-            image: c.image.clone(),
-            started: Some(false),
-            ..ContainerStatus::default()
+    fn view<'a>(&'a self, w: &'a PodWorker, key: &ObjectRef, pod: &Pod, c: &'a Container) -> ContainerView<'a> {
+        let ids = w.containers.get(&c.name).map(|r| r.ids.as_slice()).unwrap_or_default();
+        let current = ids.last().and_then(|id| self.runtime.container_status(id).ok());
+        let previous = ids
+            .len()
+            .checked_sub(2)
+            .and_then(|i| ids.get(i))
+            .and_then(|id| self.runtime.container_status(id).ok());
+        let will_restart = match current {
+            Some(r) if r.state == ContainerState::Exited => {
+                w.terminating.is_none() && should_restart(pod, c, r.exit_code)
+            }
+            _ => w.terminating.is_none(),
         };
-        match (&c.stage, c.seen_running_at) {
-            (_, Some(started)) => {
-                let reference = ImageRef::parse(&c.image);
-                s.state = ContainerState {
-                    running: Some(ContainerStateRunning {
-                        started_at: Some(started.rfc3339()),
-                    }),
-                    ..ContainerState::default()
-                };
-                s.ready = spec.is_some_and(|sp| sp.readiness_probe.is_none());
-                s.started = Some(true);
-                if let Some(r) = reference {
-                    s.image = r.full();
-                    s.image_id = format!("{}@{}", r.repo(), r.digest());
-                }
-                s.container_id = c.id.as_ref().map(|id| format!("containerd://{id}"));
-            }
-            (Stage::Failed(reason, message), None) => {
-                s.state.waiting = Some(ContainerStateWaiting {
-                    reason: Some(reason.clone()),
-                    message: Some(message.clone()),
-                });
-            }
-            (_, None) => {
-                s.state.waiting = Some(ContainerStateWaiting {
-                    reason: Some("ContainerCreating".to_owned()),
-                    message: None,
-                });
-            }
+        ContainerView {
+            spec: c,
+            current,
+            previous,
+            ready: self.ready(key, c),
+            started: self.started(key, c),
+            cached: w.reasons.get(&c.name).map(|(r, m)| (r.as_str(), m.as_str())),
+            will_restart,
         }
-        s
     }
 
-    fn cri(
-        &self,
-        ctx: &mut Ctx<'_>,
-        service: CriService,
-        method: &'static str,
-        request: serde_json::Value,
-        response: serde_json::Value,
-    ) {
-        ctx.cri_log.push(CriCall {
-            time: ctx.now,
-            node: self.node.clone(),
-            service,
-            method,
-            request,
-            response,
-        });
+    /// Container logs of a pod's container (current instance, or `previous`).
+    pub fn logs(&self, key: &ObjectRef, container: &str, previous: bool) -> Option<Vec<crate::cri::runtime::LogLine>> {
+        let ids = &self.workers.get(key)?.containers.get(container)?.ids;
+        let id = if previous { ids.len().checked_sub(2).and_then(|i| ids.get(i))? } else { ids.last()? };
+        self.runtime.container_status(id).ok().map(|c| c.log.clone())
+    }
+
+    /// Every probe attempt of a pod's container, by probe type (the probe timeline).
+    pub fn probe_history(&self, key: &ObjectRef, container: &str) -> Vec<(ProbeKind, &[prober::ProbeRecord])> {
+        self.workers
+            .get(key)
+            .and_then(|w| w.containers.get(container))
+            .map(|r| r.probes.iter().map(|p| (p.kind, p.history.as_slice())).collect())
+            .unwrap_or_default()
+    }
+
+    /// The runtime container id of a pod's container (current instance).
+    pub fn container_id(&self, key: &ObjectRef, container: &str) -> Option<String> {
+        self.current_id(key, container)
+    }
+
+    /// The pod keys this kubelet runs.
+    pub fn pods(&self) -> impl Iterator<Item = &ObjectRef> {
+        self.workers.keys()
+    }
+
+    /// A pod's volumes (for lab actions that create or delete files).
+    pub fn volumes_mut(&mut self, key: &ObjectRef) -> Option<&mut BTreeMap<String, FsTree>> {
+        self.workers.get_mut(key).and_then(|w| w.volumes.as_mut())
+    }
+}
+
+/// What `SyncPod` decided to do next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Action {
+    Start(String),
+    Kill(String, String, i64),
+}
+
+/// The prober's view of one container: exec through the CRI, HTTP/TCP/gRPC to the pod IP.
+struct KubeletTarget<'k, 'c, 'a> {
+    kubelet: &'k mut Kubelet,
+    ctx: &'c mut Ctx<'a>,
+    key: &'k ObjectRef,
+    id: &'k str,
+}
+
+impl ProbeTarget for KubeletTarget<'_, '_, '_> {
+    fn pod_ip(&self) -> String {
+        self.kubelet
+            .workers
+            .get(self.key)
+            .and_then(|w| w.ip.clone())
+            .unwrap_or_default()
+    }
+    fn exec(&mut self, argv: &[String], timeout_s: i64) -> Result<ExecResult, String> {
+        self.kubelet.exec(self.ctx, self.key, self.id, argv, timeout_s)
+    }
+    fn http(&self, port: u16, path: &str) -> Answer {
+        let Some(w) = self.kubelet.workers.get(self.key) else {
+            return Answer::Refused;
+        };
+        let Some(sandbox) = &w.sandbox else {
+            return Answer::Refused;
+        };
+        let empty = BTreeMap::new();
+        self.kubelet
+            .runtime
+            .answer(sandbox, port, path, self.ctx.now, w.volumes.as_ref().unwrap_or(&empty))
+    }
+    fn grpc(&self, port: u16) -> Option<&'static str> {
+        let sandbox = self.kubelet.workers.get(self.key)?.sandbox.clone()?;
+        self.kubelet.runtime.grpc_health(&sandbox, port)
     }
 }

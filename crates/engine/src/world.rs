@@ -13,7 +13,8 @@ use crate::apiserver::{ApiError, ApiServer, WatchEventType};
 use crate::cri::CriCall;
 use crate::ctx::Ctx;
 use crate::events::EventLog;
-use crate::kubelet::{Kubelet, PLEG_RELIST_PERIOD_MS};
+use crate::kubelet::prober::ProbeKind;
+use crate::kubelet::{EVICTION_HARD_MEMORY, HOUSEKEEPING_PERIOD_MS, Kubelet, PLEG_RELIST_PERIOD_MS};
 use crate::rng::SimRng;
 use crate::sched::EventQueue;
 use crate::scheduler;
@@ -21,62 +22,55 @@ use crate::time::SimTime;
 
 /// Kubernetes version the simulated nodes report.
 pub const KUBERNETES_VERSION: &str = "v1.33.4";
-/// Memory the kubelet keeps back from allocatable: the `memory.available<100Mi` hard-eviction
-/// threshold (node-pressure-eviction.md).
-const EVICTION_HARD_MEMORY: i64 = 100 * 1024 * 1024;
 
 /// Work scheduled for a later time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Task {
     /// Run the scheduler over pending pods.
     Schedule,
-    /// A kubelet's `SyncPod` for a pod.
+    /// A kubelet's pod worker sync (`SyncPod`).
     SyncPod {
         /// Node.
         node: String,
         /// Pod.
         pod: ObjectRef,
     },
-    /// `RunPodSandbox` finished.
-    SandboxCreated {
+    /// A CRI operation a pod worker was blocked on finished.
+    OpDone {
         /// Node.
         node: String,
         /// Pod.
         pod: ObjectRef,
+        /// Which operation (stale completions are ignored).
+        seq: u64,
     },
-    /// `PullImage` finished.
-    ImagePulled {
+    /// A container's process has something to do (a timer, an OOM kill, a stop deadline).
+    ContainerWake {
         /// Node.
         node: String,
         /// Pod.
         pod: ObjectRef,
-        /// Container index.
-        container: usize,
-        /// How long the pull took.
-        pull_ms: u64,
-        /// Image size in bytes.
-        size: u64,
+        /// Runtime container id.
+        id: String,
     },
-    /// `CreateContainer` finished.
-    ContainerCreated {
+    /// A probe worker's tick.
+    Probe {
         /// Node.
         node: String,
         /// Pod.
         pod: ObjectRef,
-        /// Container index.
-        container: usize,
-    },
-    /// `StartContainer` finished.
-    ContainerStarted {
-        /// Node.
-        node: String,
-        /// Pod.
-        pod: ObjectRef,
-        /// Container index.
-        container: usize,
+        /// Container name.
+        container: String,
+        /// Probe type.
+        kind: ProbeKind,
     },
     /// A kubelet's periodic PLEG relist.
     PlegRelist {
+        /// Node.
+        node: String,
+    },
+    /// A kubelet's housekeeping and eviction round (every 10 s).
+    Housekeeping {
         /// Node.
         node: String,
     },
@@ -191,7 +185,7 @@ impl World {
             reason: Some(reason.to_owned()),
             message: Some(message.to_owned()),
         };
-        let kubelet = Kubelet::new(&spec.name, &node_ip, pod_cidr);
+        let kubelet = Kubelet::new(&spec.name, &node_ip, pod_cidr, memory.value());
         let allocatable_memory = Quantity::from_bytes(memory.value() - EVICTION_HARD_MEMORY);
         let capacity = BTreeMap::from([
             ("cpu".to_owned(), cpu),
@@ -274,7 +268,13 @@ impl World {
         {
             self.queue.push(
                 self.now.plus_millis(PLEG_RELIST_PERIOD_MS),
-                crate::world::Task::PlegRelist {
+                Task::PlegRelist {
+                    node: spec.name.clone(),
+                },
+            );
+            self.queue.push(
+                self.now.plus_millis(HOUSEKEEPING_PERIOD_MS),
+                Task::Housekeeping {
                     node: spec.name.clone(),
                 },
             );
@@ -289,11 +289,47 @@ impl World {
         Ok(key)
     }
 
-    /// Deletes an object. Returns whether it existed.
+    /// Deletes an object as `kubectl delete` does. A pod bound to a node gets a graceful
+    /// deletion (`deletionTimestamp` + `deletionGracePeriodSeconds` from its
+    /// `terminationGracePeriodSeconds`) and stays, `Terminating`, until its kubelet has
+    /// stopped it. Returns whether it existed.
     pub fn delete(&mut self, key: &ObjectRef) -> bool {
-        let existed = self.api.remove(key).is_some();
+        self.delete_with(key, None)
+    }
+
+    /// Deletes with an explicit grace period (`--grace-period`); `Some(0)` is
+    /// `--grace-period=0 --force`: the object goes at once and the kubelet cleans up after.
+    pub fn delete_with(&mut self, key: &ObjectRef, grace_period_seconds: Option<i64>) -> bool {
+        let graceful = match self.api.get(key) {
+            None => return false,
+            Some(Object::Pod(p)) => {
+                let grace = grace_period_seconds
+                    .or(p.spec.termination_grace_period_seconds)
+                    .unwrap_or(30);
+                let terminal = matches!(p.status.phase.as_deref(), Some("Succeeded" | "Failed"));
+                if p.spec.node_name.is_some() && grace > 0 && !terminal {
+                    Some((p.clone(), grace))
+                } else {
+                    None
+                }
+            }
+            Some(_) => None,
+        };
+        match graceful {
+            Some((mut pod, grace)) => {
+                if pod.metadata.deletion_timestamp.is_none() {
+                    pod.metadata.deletion_timestamp =
+                        Some(self.now.plus_millis(grace as u64 * 1000).rfc3339());
+                    pod.metadata.deletion_grace_period_seconds = Some(grace);
+                    self.api.update(Object::Pod(pod));
+                }
+            }
+            None => {
+                self.api.remove(key);
+            }
+        }
         self.dispatch();
-        existed
+        true
     }
 
     /// Runs every task due up to and including `t`, then sets the clock to `t`.
@@ -333,73 +369,57 @@ impl World {
 
     fn run(&mut self, task: Task) {
         self.processed += 1;
-        let mut kubelets = std::mem::take(&mut self.kubelets);
-        {
-            let mut ctx = Ctx {
-                now: self.now,
-                api: &mut self.api,
-                events: &mut self.events,
-                cri_log: &mut self.cri_log,
-                queue: &mut self.queue,
-                rng: &mut self.rng,
-            };
-            match &task {
-                Task::Schedule => {
-                    self.schedule_queued = false;
-                    scheduler::schedule_pending(&mut ctx);
-                }
-                Task::SyncPod { node, pod } => {
-                    if let Some(k) = kubelets.get_mut(node) {
-                        k.sync_pod(&mut ctx, pod);
-                    }
-                }
-                Task::SandboxCreated { node, pod } => {
-                    if let Some(k) = kubelets.get_mut(node) {
-                        k.sandbox_created(&mut ctx, pod);
-                    }
-                }
-                Task::ImagePulled {
-                    node,
-                    pod,
-                    container,
-                    pull_ms,
-                    size,
-                } => {
-                    if let Some(k) = kubelets.get_mut(node) {
-                        k.image_pulled(&mut ctx, pod, *container, *pull_ms, *size);
-                    }
-                }
-                Task::ContainerCreated {
-                    node,
-                    pod,
-                    container,
-                } => {
-                    if let Some(k) = kubelets.get_mut(node) {
-                        k.container_created(&mut ctx, pod, *container);
-                    }
-                }
-                Task::ContainerStarted {
-                    node,
-                    pod,
-                    container,
-                } => {
-                    if let Some(k) = kubelets.get_mut(node) {
-                        k.container_started(&mut ctx, pod, *container);
-                    }
-                }
-                Task::PlegRelist { node } => {
-                    if let Some(k) = kubelets.get_mut(node) {
-                        k.relist(&mut ctx);
-                    }
-                }
+        match task {
+            Task::Schedule => {
+                self.schedule_queued = false;
+                let mut ctx = self.ctx();
+                scheduler::schedule_pending(&mut ctx);
             }
+            Task::SyncPod { node, pod } => self.with_kubelet(&node, |k, ctx| k.sync_pod(ctx, &pod)),
+            Task::OpDone { node, pod, seq } => {
+                self.with_kubelet(&node, |k, ctx| k.op_done(ctx, &pod, seq))
+            }
+            Task::ContainerWake { node, pod, id } => {
+                self.with_kubelet(&node, |k, ctx| k.wake_container(ctx, &pod, &id))
+            }
+            Task::Probe {
+                node,
+                pod,
+                container,
+                kind,
+            } => self.with_kubelet(&node, |k, ctx| k.probe(ctx, &pod, &container, kind)),
+            Task::PlegRelist { node } => self.with_kubelet(&node, |k, ctx| k.relist(ctx)),
+            Task::Housekeeping { node } => self.with_kubelet(&node, |k, ctx| k.housekeeping(ctx)),
         }
-        self.kubelets = kubelets;
         self.dispatch();
     }
 
+    /// The shared parts of the world, lent to one component.
+    fn ctx(&mut self) -> Ctx<'_> {
+        Ctx {
+            now: self.now,
+            api: &mut self.api,
+            events: &mut self.events,
+            cri_log: &mut self.cri_log,
+            queue: &mut self.queue,
+            rng: &mut self.rng,
+        }
+    }
+
+    /// Runs `f` on one node's kubelet with a [`Ctx`].
+    fn with_kubelet(&mut self, node: &str, f: impl FnOnce(&mut Kubelet, &mut Ctx<'_>)) {
+        let Some(mut kubelet) = self.kubelets.remove(node) else {
+            return;
+        };
+        {
+            let mut ctx = self.ctx();
+            f(&mut kubelet, &mut ctx);
+        }
+        self.kubelets.insert(node.to_owned(), kubelet);
+    }
+
     /// Delivers new watch events: unbound pods and new nodes wake the scheduler; pods bound
-    /// to a node wake that node's kubelet.
+    /// to a node (and their removal) reach that node's kubelet.
     fn dispatch(&mut self) {
         loop {
             let batch: Vec<_> = self.api.watch_since(self.watch_cursor).to_vec();
@@ -408,33 +428,25 @@ impl World {
             }
             self.watch_cursor += batch.len();
             for ev in batch {
-                if ev.type_ == WatchEventType::Deleted {
-                    continue;
-                }
                 match ev.object.kind {
                     Kind::Node if ev.type_ == WatchEventType::Added => self.queue_schedule(),
                     Kind::Pod => {
                         let node = match self.api.get(&ev.object) {
                             Some(Object::Pod(p)) => p.spec.node_name.clone(),
-                            _ => continue,
+                            _ => None,
                         };
                         match node {
                             None if ev.type_ == WatchEventType::Added => self.queue_schedule(),
+                            None if ev.type_ == WatchEventType::Deleted => {
+                                let nodes: Vec<String> = self.kubelets.keys().cloned().collect();
+                                for n in nodes {
+                                    self.with_kubelet(&n, |k, ctx| k.observe_pod(ctx, &ev.object));
+                                }
+                                self.queue_schedule();
+                            }
                             None => {}
                             Some(node) => {
-                                let mut kubelets = std::mem::take(&mut self.kubelets);
-                                if let Some(k) = kubelets.get_mut(&node) {
-                                    let mut ctx = Ctx {
-                                        now: self.now,
-                                        api: &mut self.api,
-                                        events: &mut self.events,
-                                        cri_log: &mut self.cri_log,
-                                        queue: &mut self.queue,
-                                        rng: &mut self.rng,
-                                    };
-                                    k.observe_pod(&mut ctx, &ev.object);
-                                }
-                                self.kubelets = kubelets;
+                                self.with_kubelet(&node, |k, ctx| k.observe_pod(ctx, &ev.object))
                             }
                         }
                     }

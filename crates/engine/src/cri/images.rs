@@ -2,6 +2,8 @@
 
 use sha2::{Digest, Sha256};
 
+use super::fs::FsTree;
+
 /// An image reference split like containerd's reference parser does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageRef {
@@ -125,10 +127,41 @@ pub const CATALOG: &[CatalogImage] = &[
         size_bytes: 320_368,
     },
     CatalogImage {
+        repo: "registry.k8s.io/etcd",
+        size_bytes: 56_382_580,
+    },
+    CatalogImage {
         repo: "registry.k8s.io/coredns/coredns",
         size_bytes: 20_932_520,
     },
 ];
+
+/// The files an image ships that the simulation cares about: the usual top-level directories
+/// and each server's document root.
+pub fn root_filesystem(r: &ImageRef) -> FsTree {
+    let mut fs = FsTree::default();
+    for dir in ["bin", "dev", "etc", "home", "proc", "root", "sys", "tmp", "usr", "var"] {
+        let _ = fs.mkdir(dir, false);
+    }
+    match r.repo().as_str() {
+        "docker.io/library/nginx" => {
+            fs.put("usr/share/nginx/html/index.html", NGINX_INDEX.to_owned());
+            fs.put("usr/share/nginx/html/50x.html", "<h1>An error occurred.</h1>\n".to_owned());
+            fs.put("etc/nginx/nginx.conf", "user  nginx;\nworker_processes  auto;\n".to_owned());
+        }
+        "docker.io/library/httpd" => {
+            fs.put(
+                "usr/local/apache2/htdocs/index.html",
+                "<html><body><h1>It works!</h1></body></html>\n".to_owned(),
+            );
+        }
+        _ => {}
+    }
+    fs
+}
+
+/// nginx's default page (its title is what learners look for).
+const NGINX_INDEX: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n</body>\n</html>\n";
 
 /// The catalog entry for a reference, if the registry has it.
 pub fn lookup(r: &ImageRef) -> Option<&'static CatalogImage> {

@@ -5,11 +5,13 @@
 //! Every model is a resumable state machine driven by simulated time: [`Host`] is the
 //! container and cluster as the process sees them (files, environment, DNS, HTTP).
 
+pub mod programs;
 pub mod shell;
 
 use std::collections::BTreeMap;
 
 use crate::time::SimTime;
+use programs::{Program, Reply, Run, TermBehaviour};
 
 /// A POSIX signal the runtime can deliver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -165,4 +167,170 @@ pub trait Host {
     fn process_names(&self) -> Vec<String>;
     /// Sends a signal to the container's processes called `name`; whether any matched.
     fn signal_process(&mut self, name: &str, signal: Signal) -> bool;
+}
+
+/// What the lab changed about a process (lab actions): forced HTTP answers, a hang, extra
+/// memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Status code per HTTP path (`*` for every path).
+    pub http_status: BTreeMap<String, u16>,
+    /// Stops answering: requests and probes time out.
+    pub hung: bool,
+    /// Memory added on top of the program's own (bytes).
+    pub extra_memory: u64,
+}
+
+/// How a process answers a connection on a port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Nothing listens: `connect: connection refused`.
+    Refused,
+    /// Accepts but never answers: the client times out.
+    Hang,
+    /// A TCP listener that speaks no HTTP.
+    NotHttp,
+    /// An HTTP response.
+    Http(Reply),
+}
+
+/// A container's main process: its program plus the lab's overrides and a pending exit.
+#[derive(Clone, Debug)]
+pub struct Process {
+    /// The program it runs.
+    pub program: Program,
+    /// When it started.
+    pub started_at: SimTime,
+    /// When the program asked to be woken next.
+    next_wake: Option<SimTime>,
+    /// An exit already decided (after a signal): time and code.
+    exit: Option<(SimTime, i32)>,
+    /// Lab changes.
+    pub overrides: Overrides,
+}
+
+impl Process {
+    /// Starts `program` at `host.now()`; output goes to `log`.
+    pub fn start(program: Program, host: &mut dyn Host, log: &mut Vec<(Stream, String)>) -> (Process, Run) {
+        let mut p = Process {
+            program,
+            started_at: host.now(),
+            next_wake: None,
+            exit: None,
+            overrides: Overrides::default(),
+        };
+        let run = p.wake(host, log);
+        (p, run)
+    }
+
+    /// Runs the process at `host.now()` if it is due; returns what it does next.
+    pub fn wake(&mut self, host: &mut dyn Host, log: &mut Vec<(Stream, String)>) -> Run {
+        let now = host.now();
+        if let Some((at, code)) = self.exit
+            && at <= now
+        {
+            return Run::Exited(code);
+        }
+        if now != self.started_at && self.next_wake.is_none_or(|w| w > now) {
+            return Run::Running(self.next_event());
+        }
+        match self.program.run(self.started_at, host, log) {
+            Run::Running(wake) => {
+                self.next_wake = wake;
+                Run::Running(self.next_event())
+            }
+            exited => exited,
+        }
+    }
+
+    /// When the process next needs to run.
+    pub fn next_event(&self) -> Option<SimTime> {
+        match (self.next_wake, self.exit.map(|(t, _)| t)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Delivers a catchable signal; returns whether the process reacts to it.
+    pub fn signal(&mut self, signal: Signal, now: SimTime) -> bool {
+        match self.program.on_term() {
+            TermBehaviour::Ignore => false,
+            TermBehaviour::Exit { after_ms, code } => {
+                let at = now.plus_millis(after_ms);
+                if self.exit.is_none_or(|(t, _)| t > at) {
+                    self.exit = Some((at, code));
+                }
+                true
+            }
+            TermBehaviour::Shell => {
+                let Program::Shell(sh) = &mut self.program else {
+                    return false;
+                };
+                let handled = sh.signal(signal, true);
+                if handled {
+                    self.next_wake = Some(now);
+                }
+                handled
+            }
+        }
+    }
+
+    /// When the process would exit if sent its stop signal now (`None`: it ignores it).
+    pub fn exit_after_term(&self, now: SimTime) -> Option<SimTime> {
+        match self.program.on_term() {
+            TermBehaviour::Exit { after_ms, .. } => Some(now.plus_millis(after_ms)),
+            TermBehaviour::Ignore | TermBehaviour::Shell => None,
+        }
+    }
+
+    /// How the process answers `GET path` on `port` at `now`.
+    pub fn answer(
+        &self,
+        port: u16,
+        path: &str,
+        now: SimTime,
+        read: &dyn Fn(&str) -> Option<String>,
+        hostname: &str,
+    ) -> Answer {
+        if !self.program.ports().contains(&port) {
+            return Answer::Refused;
+        }
+        if self.overrides.hung {
+            return Answer::Hang;
+        }
+        let forced = self
+            .overrides
+            .http_status
+            .get(path)
+            .or_else(|| self.overrides.http_status.get("*"));
+        if let Some(status) = forced {
+            return Answer::Http(Reply {
+                status: *status,
+                body: String::new(),
+            });
+        }
+        match self
+            .program
+            .http(port, path, now.millis_since(self.started_at), read, hostname)
+        {
+            Some(reply) => Answer::Http(reply),
+            None => Answer::NotHttp,
+        }
+    }
+
+    /// Working-set memory at `now`, in bytes.
+    pub fn memory(&self, now: SimTime) -> u64 {
+        self.program.memory(now.millis_since(self.started_at)) + self.overrides.extra_memory
+    }
+
+    /// When memory first exceeds `limit` (from now on), if it will.
+    pub fn memory_exceeds_at(&self, limit: u64, now: SimTime) -> Option<SimTime> {
+        if self.memory(now) > limit {
+            return Some(now);
+        }
+        let room = limit.saturating_sub(self.overrides.extra_memory);
+        self.program
+            .memory_exceeds_at(self.started_at, room)
+            .map(|t| t.max(now))
+    }
 }

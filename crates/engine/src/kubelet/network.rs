@@ -1,0 +1,196 @@
+//! Pod networking as the kubelet and CNI set it up (host-local IPAM over the node's pod
+//! CIDR) and the cluster network a pod's processes see: DNS answers for Services and pods
+//! (the A records of the DNS specification) and HTTP to pods.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+
+use crate::api::{Kind, Object};
+use crate::apiserver::{ApiServer, DNS_SERVICE_IP};
+use crate::cri::host::Network;
+use crate::cri::process::{DnsAnswer, HttpOutcome};
+use crate::time::SimTime;
+
+/// The cluster DNS domain.
+pub const CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// host-local IPAM: hands out addresses of the node's pod CIDR in order, skipping the
+/// network address and the gateway (`.1`), reusing released ones.
+#[derive(Clone, Debug)]
+pub struct Ipam {
+    cidr: Ipv4Net,
+    used: BTreeMap<Ipv4Addr, String>,
+}
+
+impl Ipam {
+    /// An allocator over `cidr`.
+    pub fn new(cidr: Ipv4Net) -> Ipam {
+        Ipam {
+            cidr,
+            used: BTreeMap::new(),
+        }
+    }
+
+    /// CNI ADD: the next free address for the sandbox `id`.
+    pub fn allocate(&mut self, id: &str) -> Option<Ipv4Addr> {
+        let ip = self
+            .cidr
+            .hosts()
+            .skip(1)
+            .find(|ip| !self.used.contains_key(ip))?;
+        self.used.insert(ip, id.to_owned());
+        Some(ip)
+    }
+
+    /// CNI DEL: frees the sandbox's address.
+    pub fn release(&mut self, id: &str) {
+        self.used.retain(|_, owner| owner != id);
+    }
+
+    /// The gateway (the bridge's address).
+    pub fn gateway(&self) -> Option<Ipv4Addr> {
+        self.cidr.hosts().next()
+    }
+}
+
+/// Well-known hosts outside the cluster the simulated internet answers for.
+const INTERNET: &[(&str, &str, &str)] = &[
+    (
+        "info.cern.ch",
+        "188.184.67.127",
+        "<html><head></head><body><header>\n<title>http://info.cern.ch</title>\n</header>\n\n<h1>http://info.cern.ch - home of the first website</h1>\n</body></html>\n",
+    ),
+    (
+        "example.com",
+        "23.192.228.80",
+        "<!doctype html>\n<html>\n<head>\n    <title>Example Domain</title>\n</head>\n</html>\n",
+    ),
+];
+
+/// The network as one pod sees it: the cluster DNS (search list of the pod's namespace)
+/// and HTTP to the internet table.
+pub struct ClusterNet<'a> {
+    /// The object store (Services, pods).
+    pub api: &'a ApiServer,
+    /// The pod's namespace.
+    pub namespace: &'a str,
+}
+
+impl ClusterNet<'_> {
+    fn resolve_fqdn(&self, fqdn: &str) -> Vec<String> {
+        let name = fqdn.trim_end_matches('.');
+        if let Some(rest) = name.strip_suffix(&format!(".svc.{CLUSTER_DOMAIN}")) {
+            let Some((svc, ns)) = rest.split_once('.') else {
+                return Vec::new();
+            };
+            if ns == "default" && svc == "kubernetes" {
+                return vec!["10.96.0.1".to_owned()];
+            }
+            if ns == "kube-system" && svc == "kube-dns" {
+                return vec![DNS_SERVICE_IP.to_string()];
+            }
+            return self
+                .api
+                .list(Kind::Service)
+                .filter_map(|o| match o {
+                    Object::Service(s) if s.metadata.name == svc && s.metadata.namespace == ns => {
+                        s.spec.cluster_ip.clone().filter(|ip| ip != "None")
+                    }
+                    _ => None,
+                })
+                .collect();
+        }
+        INTERNET
+            .iter()
+            .filter(|(host, _, _)| *host == name)
+            .map(|(_, ip, _)| (*ip).to_owned())
+            .collect()
+    }
+}
+
+impl Network for ClusterNet<'_> {
+    fn lookup(&self, name: &str) -> DnsAnswer {
+        let server = DNS_SERVICE_IP.to_string();
+        let absolute = name.ends_with('.');
+        let dots = name.matches('.').count();
+        let mut candidates = Vec::new();
+        // resolv.conf: search <ns>.svc.cluster.local svc.cluster.local cluster.local; ndots:5
+        if !absolute {
+            for suffix in [
+                format!("{}.svc.{CLUSTER_DOMAIN}", self.namespace),
+                format!("svc.{CLUSTER_DOMAIN}"),
+                CLUSTER_DOMAIN.to_owned(),
+            ] {
+                candidates.push(format!("{name}.{suffix}"));
+            }
+        }
+        if absolute || dots >= 5 {
+            candidates.insert(0, name.to_owned());
+        } else {
+            candidates.push(name.to_owned());
+        }
+        for fqdn in candidates {
+            let addresses = self.resolve_fqdn(&fqdn);
+            if !addresses.is_empty() {
+                return DnsAnswer {
+                    server,
+                    name: fqdn.trim_end_matches('.').to_owned(),
+                    addresses,
+                };
+            }
+        }
+        DnsAnswer {
+            server,
+            name: name.to_owned(),
+            addresses: Vec::new(),
+        }
+    }
+
+    fn http_get(&self, url: &str, timeout_ms: u64, _now: SimTime) -> HttpOutcome {
+        let rest = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"))
+            .unwrap_or(url);
+        let (hostport, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().unwrap_or(80u16)),
+            None => (hostport, 80u16),
+        };
+        let ip = if host.parse::<Ipv4Addr>().is_ok() {
+            host.to_owned()
+        } else {
+            match self.lookup(host).addresses.first() {
+                Some(ip) => ip.clone(),
+                None => return HttpOutcome::BadAddress,
+            }
+        };
+        let remote = format!("{ip}:{port}");
+        match INTERNET.iter().find(|(_, addr, _)| *addr == ip) {
+            Some((_, _, body)) if port == 80 && (path.is_empty() || path == "index.html") => {
+                HttpOutcome::Response {
+                    remote,
+                    status: 200,
+                    reason: "OK".to_owned(),
+                    body: (*body).to_owned(),
+                    elapsed_ms: 120,
+                }
+            }
+            Some(_) => HttpOutcome::Response {
+                remote,
+                status: 404,
+                reason: "Not Found".to_owned(),
+                body: String::new(),
+                elapsed_ms: 120,
+            },
+            // Cluster traffic to Services and pods is routed by kube-proxy; until a request
+            // finds a listener it is refused.
+            None if ip.starts_with("10.") => HttpOutcome::Refused { remote },
+            None => {
+                let _ = timeout_ms;
+                HttpOutcome::Timeout { remote }
+            }
+        }
+    }
+}
