@@ -27,6 +27,7 @@ use crate::cri::runtime::{ContainerConfig, ContainerState, PodEnv, Runtime, Runt
 use crate::cri::{CriCall, CriService};
 use crate::ctx::Ctx;
 use crate::events::EventType;
+use crate::lab::LabAction;
 use crate::scheduler::set_condition;
 use crate::time::{SimTime, go_duration};
 use crate::world::Task;
@@ -1525,6 +1526,90 @@ impl Kubelet {
             cached: w.reasons.get(&c.name).map(|(r, m)| (r.as_str(), m.as_str())),
             will_restart,
         }
+    }
+
+    /// Applies a lab action aimed at one of this node's containers.
+    pub fn act(&mut self, ctx: &mut Ctx<'_>, action: &LabAction) -> Result<(), String> {
+        let key = action.pod().ok_or("not a container action")?.clone();
+        let w = self
+            .workers
+            .get(&key)
+            .ok_or_else(|| format!("pods {:?} not found on {}", key.name, self.node))?;
+        let wanted = match action {
+            LabAction::HttpStatus { container, .. }
+            | LabAction::CreateFile { container, .. }
+            | LabAction::DeleteFile { container, .. }
+            | LabAction::Exit { container, .. }
+            | LabAction::GrowMemory { container, .. }
+            | LabAction::Hang { container, .. } => container.clone(),
+            _ => None,
+        };
+        let name = wanted
+            .or_else(|| w.pod.spec.containers.first().map(|c| c.name.clone()))
+            .unwrap_or_default();
+        let id = self
+            .current_id(&key, &name)
+            .filter(|id| {
+                self.runtime
+                    .container_status(id)
+                    .is_ok_and(|c| c.state == ContainerState::Running)
+            })
+            .ok_or_else(|| format!("container {name:?} in pod {:?} is not running", key.name))?;
+        let now = ctx.now;
+        match action {
+            LabAction::HttpStatus { path, status, .. } => {
+                if let Some(p) = self.runtime.process_mut(&id) {
+                    p.overrides.http_status.insert(path.clone(), *status);
+                }
+            }
+            LabAction::Hang { .. } => {
+                if let Some(p) = self.runtime.process_mut(&id) {
+                    p.overrides.hung = true;
+                }
+            }
+            LabAction::GrowMemory { bytes, .. } => {
+                if let Some(p) = self.runtime.process_mut(&id) {
+                    p.overrides.extra_memory += bytes;
+                }
+            }
+            LabAction::Exit { code, .. } => self.runtime.force_exit(&id, *code, now),
+            LabAction::CreateFile { path, .. } | LabAction::DeleteFile { path, .. } => {
+                let Kubelet { runtime, workers, .. } = self;
+                let volumes = workers
+                    .get_mut(&key)
+                    .and_then(|w| w.volumes.as_mut())
+                    .ok_or("the pod has no volumes mounted")?;
+                let (rootfs, mounts) = runtime.rootfs_mut(&id).ok_or("container not found")?;
+                let mounts = mounts.to_vec();
+                let env = BTreeMap::new();
+                let net = crate::cri::host::NoNetwork;
+                let mut host = crate::cri::host::ContainerHost {
+                    now,
+                    rootfs,
+                    volumes,
+                    mounts: &mounts,
+                    env: &env,
+                    hostname: "",
+                    net: &net,
+                    main: None,
+                    signals: Vec::new(),
+                };
+                use crate::cri::process::Host;
+                let result = match action {
+                    LabAction::CreateFile { content, .. } => {
+                        let dir = path.rsplit_once('/').map_or("/", |(d, _)| d);
+                        let _ = host.mkdir(if dir.is_empty() { "/" } else { dir }, true);
+                        host.write_file(path, content, false)
+                    }
+                    _ => host.remove(path, true),
+                };
+                result.map_err(|e| format!("{path}: {e}"))?;
+            }
+            LabAction::DeletePod { .. } | LabAction::NodeNotReady { .. } => {}
+        }
+        self.schedule_wake(ctx, &key, &id);
+        self.queue_sync(ctx, &key, 0);
+        Ok(())
     }
 
     /// Container logs of a pod's container (current instance, or `previous`).

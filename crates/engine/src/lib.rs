@@ -17,6 +17,7 @@ pub mod cri;
 pub mod ctx;
 pub mod events;
 pub mod kubelet;
+pub mod lab;
 pub mod report;
 pub mod scheduler;
 pub mod world;

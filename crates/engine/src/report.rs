@@ -78,20 +78,18 @@ pub fn pod_rows(world: &World) -> Vec<PodRow> {
 }
 
 fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
-    let statuses = &pod.status.container_statuses;
-    let ready = statuses.iter().filter(|s| s.ready).count();
-    let restarts: i32 = statuses.iter().map(|s| s.restart_count).sum();
     let created = pod
         .metadata
         .creation_timestamp
         .as_deref()
         .map_or(0, rfc3339_to_ms);
+    let columns = print_pod(pod, now);
     PodRow {
         name: pod.metadata.name.clone(),
         namespace: pod.metadata.namespace.clone(),
-        ready: format!("{ready}/{}", pod.spec.containers.len()),
-        status: pod_status_column(pod),
-        restarts: restarts.to_string(),
+        ready: columns.ready,
+        status: columns.status,
+        restarts: columns.restarts,
         age: human_duration(now.as_millis().saturating_sub(created)),
         ip: pod
             .status
@@ -106,30 +104,145 @@ fn pod_row(pod: &Pod, now: SimTime) -> PodRow {
     }
 }
 
-/// The STATUS column as kubectl's `printPod` computes it (`pkg/printers/internalversion`):
-/// the phase, overridden by the pod's reason, a waiting or terminated container's reason, and
-/// `Terminating` for pods being deleted.
+/// READY, STATUS and RESTARTS of `kubectl get pods`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodColumns {
+    /// `1/2`: ready containers (sidecars included) over containers.
+    pub ready: String,
+    /// STATUS.
+    pub status: String,
+    /// `3 (40s ago)`.
+    pub restarts: String,
+}
+
+/// The STATUS column as kubectl computes it (`printPod`,
+/// `pkg/printers/internalversion/printers.go`).
 pub fn pod_status_column(pod: &Pod) -> String {
+    print_pod(pod, SimTime::ZERO).status
+}
+
+/// `printPod`: READY, STATUS (phase, overridden by the pod's reason, `Init:` states, a
+/// waiting or terminated container's reason, `Terminating`) and RESTARTS.
+pub fn print_pod(pod: &Pod, now: SimTime) -> PodColumns {
+    let sidecar = |name: &str| {
+        pod.spec
+            .init_containers
+            .iter()
+            .any(|c| c.name == name && c.restart_policy.as_deref() == Some("Always"))
+    };
+    let total = pod.spec.containers.len()
+        + pod
+            .spec
+            .init_containers
+            .iter()
+            .filter(|c| sidecar(&c.name))
+            .count();
+    let mut restarts = 0;
+    let mut sidecar_restarts = 0;
+    let mut ready = 0;
+    let mut last_restart: Option<u64> = None;
+    let mut note_restart = |s: &crate::api::pod::ContainerStatus| {
+        if let Some(t) = s.last_state.terminated.as_ref().and_then(|t| t.finished_at.as_deref()) {
+            let ms = rfc3339_to_ms(t);
+            last_restart = Some(last_restart.map_or(ms, |l| l.max(ms)));
+        }
+    };
     let mut reason = pod
         .status
         .reason
         .clone()
         .or_else(|| pod.status.phase.clone())
         .unwrap_or_else(|| "Pending".to_owned());
-    for s in pod.status.container_statuses.iter().rev() {
-        if let Some(w) = s.state.waiting.as_ref().and_then(|w| w.reason.clone()) {
-            reason = w;
-        } else if let Some(t) = &s.state.terminated {
-            reason = t
-                .reason
-                .clone()
-                .unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
+    let mut initializing = false;
+    let inits = pod.spec.init_containers.len();
+    for (i, c) in pod.status.init_container_statuses.iter().enumerate() {
+        restarts += c.restart_count;
+        note_restart(c);
+        if sidecar(&c.name) {
+            sidecar_restarts += c.restart_count;
+        }
+        let term = c.state.terminated.as_ref();
+        let waiting = c.state.waiting.as_ref().and_then(|w| w.reason.as_deref());
+        if term.is_some_and(|t| t.exit_code == 0) {
+            continue;
+        }
+        if sidecar(&c.name) && c.started == Some(true) {
+            if c.ready {
+                ready += 1;
+            }
+            continue;
+        }
+        if let Some(t) = term {
+            reason = match t.reason.as_deref() {
+                Some(r) if !r.is_empty() => format!("Init:{r}"),
+                _ => match t.signal {
+                    Some(s) if s != 0 => format!("Init:Signal:{s}"),
+                    _ => format!("Init:ExitCode:{}", t.exit_code),
+                },
+            };
+        } else if let Some(w) = waiting.filter(|w| !w.is_empty() && *w != "PodInitializing") {
+            reason = format!("Init:{w}");
+        } else {
+            reason = format!("Init:{i}/{inits}");
+        }
+        initializing = true;
+        break;
+    }
+    let initialized = pod
+        .status
+        .conditions
+        .iter()
+        .any(|c| c.type_ == "Initialized" && c.status == "True");
+    if !initializing || initialized {
+        restarts = sidecar_restarts;
+        let mut has_running = false;
+        for c in pod.status.container_statuses.iter().rev() {
+            restarts += c.restart_count;
+            note_restart(c);
+            let waiting = c.state.waiting.as_ref().and_then(|w| w.reason.clone());
+            let term = c.state.terminated.as_ref();
+            if let Some(w) = waiting.filter(|w| !w.is_empty()) {
+                reason = w;
+            } else if let Some(t) = term {
+                reason = match t.reason.as_deref() {
+                    Some(r) if !r.is_empty() => r.to_owned(),
+                    _ => match t.signal {
+                        Some(s) if s != 0 => format!("Signal:{s}"),
+                        _ => format!("ExitCode:{}", t.exit_code),
+                    },
+                };
+            } else if c.ready && c.state.running.is_some() {
+                has_running = true;
+                ready += 1;
+            }
+        }
+        if reason == "Completed" && has_running {
+            let pod_ready = pod
+                .status
+                .conditions
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True");
+            reason = if pod_ready { "Running" } else { "NotReady" }.to_owned();
         }
     }
-    if pod.metadata.deletion_timestamp.is_some() {
+    let terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
+    if pod.metadata.deletion_timestamp.is_some() && pod.status.reason.as_deref() == Some("NodeLost") {
+        reason = "Unknown".to_owned();
+    } else if pod.metadata.deletion_timestamp.is_some() && !terminal {
         reason = "Terminating".to_owned();
     }
-    reason
+    let restarts = match last_restart {
+        Some(at) if restarts > 0 => format!(
+            "{restarts} ({} ago)",
+            human_duration(now.as_millis().saturating_sub(at))
+        ),
+        _ => restarts.to_string(),
+    };
+    PodColumns {
+        ready: format!("{ready}/{total}"),
+        status: reason,
+        restarts,
+    }
 }
 
 /// Milliseconds since simulated t = 0 of an RFC 3339 timestamp this engine wrote.

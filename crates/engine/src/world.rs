@@ -14,6 +14,7 @@ use crate::cri::CriCall;
 use crate::ctx::Ctx;
 use crate::events::EventLog;
 use crate::kubelet::prober::ProbeKind;
+use crate::lab::LabAction;
 use crate::kubelet::{EVICTION_HARD_MEMORY, HOUSEKEEPING_PERIOD_MS, Kubelet, PLEG_RELIST_PERIOD_MS};
 use crate::rng::SimRng;
 use crate::sched::EventQueue;
@@ -74,7 +75,21 @@ pub enum Task {
         /// Node.
         node: String,
     },
+    /// A step of the Lab's script.
+    Lab {
+        /// Index into the script.
+        step: usize,
+    },
+    /// The node lifecycle controller's grace period for a silent node ran out.
+    NodeLost {
+        /// Node.
+        node: String,
+    },
 }
+
+/// How long the node lifecycle controller waits for a silent kubelet before it marks the
+/// node `Unknown` (`--node-monitor-grace-period`, 40 s).
+pub const NODE_MONITOR_GRACE_PERIOD_MS: u64 = 40_000;
 
 /// The simulated cluster. Cloning it is a checkpoint: a clone advanced with the same inputs
 /// produces the same trace.
@@ -91,6 +106,20 @@ pub struct World {
     watch_cursor: usize,
     schedule_queued: bool,
     processed: u64,
+    script: Vec<LabAction>,
+    /// Lab actions taken (scripted or by hand), with their time and outcome.
+    lab_log: Vec<LabRecord>,
+}
+
+/// A lab action that was taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabRecord {
+    /// When.
+    pub time: SimTime,
+    /// What.
+    pub action: LabAction,
+    /// Why it could not be applied, if it could not.
+    pub error: Option<String>,
 }
 
 impl World {
@@ -113,7 +142,13 @@ impl World {
             watch_cursor: 0,
             schedule_queued: false,
             processed: 0,
+            script: lab.script.iter().filter_map(LabAction::from_step).collect(),
+            lab_log: Vec::new(),
         };
+        for (step, s) in lab.script.iter().enumerate() {
+            let at = crate::time::parse_duration(&s.at).unwrap_or(0);
+            world.queue.push(SimTime::from_millis(at), Task::Lab { step });
+        }
         let nodes = if lab.nodes.is_empty() {
             vec![crate::api::lab::LabNode {
                 name: "node-1".to_owned(),
@@ -390,8 +425,114 @@ impl World {
             } => self.with_kubelet(&node, |k, ctx| k.probe(ctx, &pod, &container, kind)),
             Task::PlegRelist { node } => self.with_kubelet(&node, |k, ctx| k.relist(ctx)),
             Task::Housekeeping { node } => self.with_kubelet(&node, |k, ctx| k.housekeeping(ctx)),
+            Task::Lab { step } => {
+                if let Some(action) = self.script.get(step).cloned() {
+                    let _ = self.act(action);
+                }
+            }
+            Task::NodeLost { node } => self.node_lost(&node),
         }
         self.dispatch();
+    }
+
+    /// Takes a lab action now. The outcome is also kept in [`World::lab_log`].
+    pub fn act(&mut self, action: LabAction) -> Result<(), String> {
+        let result = match &action {
+            LabAction::DeletePod {
+                pod,
+                grace_period_seconds,
+            } => {
+                if self.delete_with(pod, *grace_period_seconds) {
+                    Ok(())
+                } else {
+                    Err(format!("pods {:?} not found", pod.name))
+                }
+            }
+            LabAction::NodeNotReady { node } => match self.kubelets.get_mut(node) {
+                Some(k) if !k.stopped => {
+                    k.stopped = true;
+                    self.queue.push(
+                        self.now.plus_millis(NODE_MONITOR_GRACE_PERIOD_MS),
+                        Task::NodeLost { node: node.clone() },
+                    );
+                    Ok(())
+                }
+                Some(_) => Ok(()),
+                None => Err(format!("nodes {node:?} not found")),
+            },
+            other => {
+                let node = other.pod().and_then(|p| match self.api.get(p) {
+                    Some(Object::Pod(p)) => p.spec.node_name.clone(),
+                    _ => None,
+                });
+                match node {
+                    None => Err(format!(
+                        "pods {:?} not found or not scheduled",
+                        other.pod().map(|p| p.name.clone()).unwrap_or_default()
+                    )),
+                    Some(node) => {
+                        let mut result = Err(format!("nodes {node:?} not found"));
+                        self.with_kubelet(&node, |k, ctx| result = k.act(ctx, other));
+                        result
+                    }
+                }
+            }
+        };
+        self.lab_log.push(LabRecord {
+            time: self.now,
+            action,
+            error: result.clone().err(),
+        });
+        self.dispatch();
+        result
+    }
+
+    /// The node lifecycle controller marks a silent node's conditions `Unknown` and its
+    /// pods not ready (`MarkPodsNotReady`).
+    fn node_lost(&mut self, node: &str) {
+        let now = self.now.rfc3339();
+        let key = ObjectRef::new(Kind::Node, "", node);
+        if let Some(Object::Node(mut n)) = self.api.get(&key).cloned() {
+            for c in &mut n.status.conditions {
+                c.status = "Unknown".to_owned();
+                c.reason = Some("NodeStatusUnknown".to_owned());
+                c.message = Some("Kubelet stopped posting node status.".to_owned());
+                c.last_transition_time = Some(now.clone());
+            }
+            self.api.update(Object::Node(n));
+            self.events.record(crate::events::Event {
+                time: self.now,
+                type_: crate::events::EventType::Normal,
+                reason: "NodeNotReady".to_owned(),
+                object: key,
+                message: format!("Node {node} status is now: NodeNotReady"),
+                source: "node-controller".to_owned(),
+                host: None,
+            });
+        }
+        let pods: Vec<_> = self
+            .api
+            .list(Kind::Pod)
+            .filter_map(|o| match o {
+                Object::Pod(p) if p.spec.node_name.as_deref() == Some(node) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        for mut p in pods {
+            for c in &mut p.status.conditions {
+                if c.type_ == "Ready" && c.status != "False" {
+                    c.status = "False".to_owned();
+                    c.last_transition_time = Some(now.clone());
+                }
+            }
+            self.api.update(Object::Pod(p));
+        }
+        self.dispatch();
+    }
+
+    /// Lab actions taken so far.
+    pub fn lab_log(&self) -> &[LabRecord] {
+        &self.lab_log
     }
 
     /// The shared parts of the world, lent to one component.

@@ -138,6 +138,11 @@ fn decode_document(
     }
     if kind == "Lab" && api_version == LAB_API_VERSION {
         let lab: Lab = typed(file, json, positions)?;
+        for (i, step) in lab.spec.script.iter().enumerate() {
+            if let Err((field, message)) = step.validate() {
+                return Err(at(&format!("spec.script[{i}].{field}"), message));
+            }
+        }
         return Ok(Document::Lab(lab));
     }
     let Some(k) = Kind::from_type(&api_version, &kind) else {

@@ -41,6 +41,93 @@ pub struct LabSpec {
     /// `containerd` (default), `cri-o` or `cri-dockerd`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_runtime: Option<String>,
+    /// Timed lab actions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script: Vec<LabStep>,
+}
+
+/// One timed lab action. `action` is one of [`LAB_ACTIONS`]; the other fields are its
+/// parameters.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabStep {
+    /// When, as a duration from the start (`30s`, `2m`).
+    pub at: String,
+    /// What to do.
+    pub action: String,
+    /// Target pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    /// Target pod's namespace (default `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Target container (default: the pod's first container).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// File path (`createFile`, `deleteFile`) or HTTP path (`httpStatus`, `*` for all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// HTTP status code (`httpStatus`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// File content (`createFile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Exit code (`exit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i32>,
+    /// Memory to add (`growMemory`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Quantity>,
+    /// Grace period (`deletePod`; 0 = `--grace-period=0 --force`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_period_seconds: Option<i64>,
+    /// Target node (`nodeNotReady`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+/// The lab actions a script (or the UI) can take.
+pub const LAB_ACTIONS: &[&str] = &[
+    "httpStatus",
+    "createFile",
+    "deleteFile",
+    "exit",
+    "growMemory",
+    "hang",
+    "deletePod",
+    "nodeNotReady",
+];
+
+impl LabStep {
+    /// Checks the step like the API server would: the field path and message of the first
+    /// problem.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        crate::time::parse_duration(&self.at).map_err(|e| ("at", format!("Invalid value: {:?}: {e}", self.at)))?;
+        if !LAB_ACTIONS.contains(&self.action.as_str()) {
+            let allowed: Vec<String> = LAB_ACTIONS.iter().map(|a| format!("{a:?}")).collect();
+            return Err((
+                "action",
+                format!("Unsupported value: {:?}: supported values: {}", self.action, allowed.join(", ")),
+            ));
+        }
+        let need = |field: &'static str, present: bool| {
+            if present { Ok(()) } else { Err((field, "Required value".to_owned())) }
+        };
+        match self.action.as_str() {
+            "nodeNotReady" => need("node", self.node.is_some()),
+            _ => {
+                need("pod", self.pod.is_some())?;
+                match self.action.as_str() {
+                    "httpStatus" => need("status", self.status.is_some()),
+                    "createFile" | "deleteFile" => need("path", self.path.is_some()),
+                    "exit" => need("code", self.code.is_some()),
+                    "growMemory" => need("memory", self.memory.is_some()),
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
 }
 
 /// One simulated node.
