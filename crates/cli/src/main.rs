@@ -1,12 +1,13 @@
 //! `nodelab`: run the nodelab engine from a terminal (see DESIGN.md, "CLI contract").
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use nodelab_engine::report::describe::describe_pod;
 use nodelab_engine::report::{events_table, pods_table, run_report};
 use nodelab_engine::time::parse_duration;
-use nodelab_engine::{Manifest, SimTime, World, decode_manifests};
+use nodelab_engine::{Kind, Manifest, ObjectRef, SimTime, World, decode_manifests};
 
 /// Exit code for bad input (unreadable file, invalid manifest, bad flag).
 const EXIT_BAD_INPUT: u8 = 2;
@@ -38,6 +39,15 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Apply more manifests later in the run: `DURATION=FILE` (e.g. `30s=services.yaml`).
+        #[arg(long = "apply-at", value_name = "DURATION=FILE")]
+        apply_at: Vec<String>,
+        /// Also print `kubectl describe pod` for this pod (`NAME` or `NAMESPACE/NAME`; text).
+        #[arg(long, value_name = "POD")]
+        describe: Vec<String>,
+        /// Also print the container log (`POD[:CONTAINER]`, like `kubectl logs`; text).
+        #[arg(long, value_name = "POD[:CONTAINER]")]
+        logs: Vec<String>,
     },
     /// Validate a lessons folder: every scenario parses and runs.
     Check {
@@ -68,7 +78,10 @@ fn main() -> ExitCode {
             until,
             seed,
             format,
-        } => match run(&files, &until, seed, format) {
+            apply_at,
+            describe,
+            logs,
+        } => match run(&files, &until, seed, format, &apply_at, &describe, &logs) {
             Ok(out) => {
                 print!("{out}");
                 ExitCode::SUCCESS
@@ -92,24 +105,48 @@ fn main() -> ExitCode {
     }
 }
 
+fn load(file: &Path) -> Result<Vec<Manifest>, Vec<String>> {
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| vec![format!("nodelab: cannot read {name}: {e}")])?;
+    decode_manifests(&name, &text).map_err(|es| es.iter().map(ToString::to_string).collect())
+}
+
+/// `NAME` or `NAMESPACE/NAME` as a pod reference.
+fn pod_ref(text: &str) -> ObjectRef {
+    let (ns, name) = text.split_once('/').unwrap_or(("default", text));
+    ObjectRef::new(Kind::Pod, ns, name.trim_start_matches("pod/"))
+}
+
 /// Loads, simulates and renders; `Err` holds one message per problem.
 fn run(
     files: &[PathBuf],
     until: &str,
     seed: Option<u64>,
     format: Format,
+    apply_at: &[String],
+    describe: &[String],
+    logs: &[String],
 ) -> Result<String, Vec<String>> {
     let until = parse_duration(until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
     let mut manifests: Vec<Manifest> = Vec::new();
     for file in files {
-        let name = file.display().to_string();
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| vec![format!("nodelab: cannot read {name}: {e}")])?;
-        let decoded = decode_manifests(&name, &text)
-            .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        manifests.extend(decoded);
+        manifests.extend(load(file)?);
     }
+    let mut later = Vec::new();
+    for spec in apply_at {
+        let (at, file) = spec
+            .split_once('=')
+            .ok_or_else(|| vec![format!("nodelab: --apply-at {spec:?}: expected DURATION=FILE")])?;
+        let at = parse_duration(at).map_err(|e| vec![format!("nodelab: --apply-at: {e}")])?;
+        later.push((at, load(Path::new(file))?));
+    }
+    later.sort_by_key(|(at, _)| *at);
     let mut world = World::from_manifests(&manifests, seed).map_err(|e| vec![e.to_string()])?;
+    for (at, docs) in later {
+        world.advance_to(SimTime::from_millis(at.min(until)));
+        world.apply_manifests(&docs).map_err(|e| vec![e.to_string()])?;
+    }
     world.advance_to(SimTime::from_millis(until));
     Ok(match format {
         Format::Json => {
@@ -118,6 +155,25 @@ fn run(
             s.push('\n');
             s
         }
-        Format::Text => format!("{}\n{}", events_table(&world), pods_table(&world)),
+        Format::Text => {
+            let mut out = format!("{}\n{}", events_table(&world), pods_table(&world));
+            for d in describe {
+                let text = describe_pod(&world, &pod_ref(d))
+                    .ok_or_else(|| vec![format!("nodelab: --describe: pods {d:?} not found")])?;
+                out.push_str(&format!("\n{text}"));
+            }
+            for l in logs {
+                let (pod, container) = l.split_once(':').map_or((l.as_str(), None), |(p, c)| (p, Some(c)));
+                let lines = world
+                    .logs(&pod_ref(pod), container, false)
+                    .ok_or_else(|| vec![format!("nodelab: --logs: no container log for {l:?}")])?;
+                out.push('\n');
+                for line in lines {
+                    out.push_str(&line.text);
+                    out.push('\n');
+                }
+            }
+            out
+        }
     })
 }

@@ -73,9 +73,51 @@ enum Op {
     StopSandbox,
 }
 
+/// Something that happened to a container, for the restart / back-off timeline.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum LifecycleEvent {
+    /// An instance started (`attempt` = restart count).
+    Started {
+        /// When.
+        #[serde(serialize_with = "crate::cri::secs")]
+        time: SimTime,
+        /// Restart count of the instance.
+        attempt: u32,
+    },
+    /// An instance exited.
+    Exited {
+        /// When (`finishedAt`).
+        #[serde(serialize_with = "crate::cri::secs")]
+        time: SimTime,
+        /// Exit code.
+        exit_code: i32,
+        /// `Completed`, `Error`, `OOMKilled`, `StartError`.
+        reason: String,
+    },
+    /// The kubelet killed it (`Killing` event message).
+    Killed {
+        /// When.
+        #[serde(serialize_with = "crate::cri::secs")]
+        time: SimTime,
+        /// Why.
+        message: String,
+    },
+    /// A start was refused because of CrashLoopBackOff.
+    BackOff {
+        /// When.
+        #[serde(serialize_with = "crate::cri::secs")]
+        time: SimTime,
+        /// The back-off in force, in milliseconds.
+        backoff_ms: u64,
+    },
+}
+
 /// The kubelet's record of one container of a pod.
 #[derive(Clone, Debug, Default)]
 struct ContainerRecord {
+    /// Restart / back-off timeline.
+    history: Vec<LifecycleEvent>,
     /// Runtime instances, oldest first (the current and the previous one are kept).
     ids: Vec<String>,
     /// Instances created so far (the next one's `attempt`, i.e. the restart count).
@@ -100,6 +142,8 @@ struct PodWorker {
     reasons: BTreeMap<String, (String, String)>,
     /// Grace period of a termination in progress.
     terminating: Option<i64>,
+    /// The grace period is an override (force deletion, eviction): not raised to 2 s.
+    grace_override: bool,
     /// Everything stopped.
     done: bool,
     /// Pending sync task time.
@@ -216,13 +260,16 @@ impl Kubelet {
                     && !w.done
                     && w.terminating.is_none()
                 {
+                    // calculateEffectiveGracePeriod: never less than 1 s, applied as an
+                    // override (after the 2 s minimum).
                     w.terminating = Some(
                         w.pod
                             .metadata
                             .deletion_grace_period_seconds
                             .unwrap_or(0)
-                            .max(MINIMUM_GRACE_PERIOD_S),
+                            .max(1),
                     );
+                    w.grace_override = true;
                     self.queue_sync(ctx, key, 0);
                 }
             }
@@ -242,6 +289,7 @@ impl Kubelet {
             containers.insert(
                 c.name.clone(),
                 ContainerRecord {
+                    history: Vec::new(),
                     ids: Vec::new(),
                     attempts: 0,
                     probes,
@@ -278,6 +326,7 @@ impl Kubelet {
                 containers,
                 reasons: BTreeMap::new(),
                 terminating: None,
+                grace_override: false,
                 done: false,
                 sync_at: None,
                 evicted: None,
@@ -481,9 +530,13 @@ impl Kubelet {
                 "BackOff",
                 format!("Back-off restarting failed container {name} in pod {}", format_pod(pod)),
             );
+            let backoff_ms = self.backoff.get(&bkey);
             if let Some(w) = self.workers.get_mut(key) {
                 w.reasons
                     .insert(name.to_owned(), ("CrashLoopBackOff".to_owned(), msg));
+                if let Some(r) = w.containers.get_mut(name) {
+                    r.history.push(LifecycleEvent::BackOff { time: ctx.now, backoff_ms });
+                }
             }
             return false;
         }
@@ -692,7 +745,8 @@ impl Kubelet {
                 match error {
                     None => self.sync_pod(ctx, key),
                     Some(msg) => {
-                        self.event(ctx, EventType::Warning, key, "FailedPostStartHook", msg.clone());
+                        // The event leaves the hook's output out so that secrets do not leak.
+                        self.event(ctx, EventType::Warning, key, "FailedPostStartHook", "PostStartHook failed".to_owned());
                         let grace = pod.spec.termination_grace_period_seconds.unwrap_or(30);
                         if let Some(w) = self.workers.get_mut(key) {
                             w.reasons.insert(container.clone(), ("PostStartHookError".to_owned(), msg));
@@ -945,6 +999,10 @@ impl Kubelet {
         }
         if let Some(w) = self.workers.get_mut(key) {
             w.reasons.remove(name);
+            if let Some(r) = w.containers.get_mut(name) {
+                let attempt = r.attempts.saturating_sub(1);
+                r.history.push(LifecycleEvent::Started { time: ctx.now, attempt });
+            }
         }
         self.event(ctx, EventType::Normal, key, "Started", format!("Started container {name}"));
         self.schedule_wake(ctx, key, id);
@@ -1087,6 +1145,9 @@ impl Kubelet {
         let mut hook_ms = 0;
         for (name, id) in &targets {
             let msg = message.clone().unwrap_or_else(|| format!("Stopping container {name}"));
+            if let Some(r) = self.workers.get_mut(key).and_then(|w| w.containers.get_mut(name)) {
+                r.history.push(LifecycleEvent::Killed { time: ctx.now, message: msg.clone() });
+            }
             self.event(ctx, EventType::Normal, key, "Killing", msg);
             let hook = pod
                 .all_containers()
@@ -1098,12 +1159,17 @@ impl Kubelet {
                 // A preStop hook may use the whole grace period, plus a one-off 2 s.
                 let ms = ms.min((grace_s as u64 + 2) * 1000);
                 hook_ms = hook_ms.max(ms);
-                if let Some(e) = error {
-                    self.event(ctx, EventType::Warning, key, "FailedPreStopHook", e);
+                if error.is_some() {
+                    self.event(ctx, EventType::Warning, key, "FailedPreStopHook", "PreStopHook failed".to_owned());
                 }
             }
         }
-        let left = (grace_s - (hook_ms / 1000) as i64).max(MINIMUM_GRACE_PERIOD_S);
+        let override_grace = self.workers.get(key).is_some_and(|w| w.grace_override);
+        let left = if override_grace {
+            grace_s
+        } else {
+            (grace_s - (hook_ms / 1000) as i64).max(MINIMUM_GRACE_PERIOD_S)
+        };
         self.begin(ctx, key, Op::PreStop { targets, grace_s: left }, hook_ms);
     }
 
@@ -1259,7 +1325,13 @@ impl Kubelet {
             prober::run(&probe, &spec, &mut target)
         };
         let result = if result == ProbeResult::Unknown {
-            self.event(ctx, EventType::Warning, key, "Unhealthy", format!("{} probe errored: {output}", kind.name()));
+            self.event(
+                ctx,
+                EventType::Warning,
+                key,
+                "Unhealthy",
+                format!("{} probe errored and resulted in failure state: {output}", kind.name()),
+            );
             ProbeResult::Failure
         } else {
             if result == ProbeResult::Failure {
@@ -1294,12 +1366,19 @@ impl Kubelet {
             return;
         }
         let mut changed = Vec::new();
-        for (key, w) in &self.workers {
-            for r in w.containers.values() {
+        for (key, w) in &mut self.workers {
+            for r in w.containers.values_mut() {
                 for id in &r.ids {
                     let Ok(c) = self.runtime.container_status(id) else { continue };
                     if self.pleg_seen.get(id) != Some(&c.state) {
                         self.pleg_seen.insert(id.clone(), c.state);
+                        if c.state == ContainerState::Exited {
+                            r.history.push(LifecycleEvent::Exited {
+                                time: c.finished_at.unwrap_or(ctx.now),
+                                exit_code: c.exit_code,
+                                reason: c.reason.clone(),
+                            });
+                        }
                         if !changed.contains(key) {
                             changed.push(key.clone());
                         }
@@ -1388,16 +1467,25 @@ impl Kubelet {
         let Some((_, _, _, key, container, used, request)) = candidates.into_iter().next() else {
             return;
         };
-        let message = format!(
-            "The node was low on resource: memory. Threshold quantity: 100Mi, available: {}Ki. Container {container} was using {}Ki, request is {}, has larger consumption of memory. ",
+        let mut message = format!(
+            "The node was low on resource: memory. Threshold quantity: 100Mi, available: {}Ki. ",
             available.max(0) / 1024,
-            used / 1024,
-            crate::api::quantity::Quantity::from_bytes(request).canonical()
         );
+        if used as i64 > request {
+            message.push_str(&format!(
+                "Container {container} was using {}Ki, request is {}, has larger consumption of memory. ",
+                used / 1024,
+                crate::api::quantity::Quantity::from_bytes(request).canonical()
+            ));
+        }
+        let node_key = ObjectRef::new(crate::api::Kind::Node, "", &self.node);
+        self.event(ctx, EventType::Warning, &node_key, "EvictionThresholdMet", "Attempting to reclaim memory".to_owned());
         self.event(ctx, EventType::Warning, &key, "Evicted", message.clone());
         if let Some(w) = self.workers.get_mut(&key) {
             w.evicted = Some(message);
-            w.terminating = Some(0);
+            // immediateEvictionGracePeriodSeconds: hard evictions get a 1 s override.
+            w.terminating = Some(1);
+            w.grace_override = true;
         }
         self.queue_sync(ctx, &key, 0);
     }
@@ -1625,6 +1713,15 @@ impl Kubelet {
             .get(key)
             .and_then(|w| w.containers.get(container))
             .map(|r| r.probes.iter().map(|p| (p.kind, p.history.as_slice())).collect())
+            .unwrap_or_default()
+    }
+
+    /// The restart / back-off timeline of a pod's container.
+    pub fn lifecycle_history(&self, key: &ObjectRef, container: &str) -> &[LifecycleEvent] {
+        self.workers
+            .get(key)
+            .and_then(|w| w.containers.get(container))
+            .map(|r| r.history.as_slice())
             .unwrap_or_default()
     }
 

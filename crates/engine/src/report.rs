@@ -1,6 +1,8 @@
 //! Read-only views of a world for the CLI and the UI: the `nodelab run` JSON report and the
 //! `kubectl get` style tables.
 
+pub mod describe;
+
 use serde_json::{Value, json};
 
 use crate::api::pod::Pod;

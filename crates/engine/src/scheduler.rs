@@ -161,7 +161,7 @@ fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
                 "no nodes available to schedule pods".to_owned()
             } else {
                 format!(
-                    "0/{total} nodes are available: {}. preemption: 0/{total} nodes are available: {total} No preemption victims found for incoming pod.",
+                    "0/{total} nodes are available: {}. preemption: 0/{total} nodes are available: {total} No preemption victims found for incoming pod..",
                     parts.join(", ")
                 )
             };

@@ -174,6 +174,13 @@ impl World {
         });
         let lab = lab.unwrap_or_default();
         let mut world = World::with_lab(&lab, seed.or(lab.seed).unwrap_or(1));
+        world.apply_manifests(manifests)?;
+        Ok(world)
+    }
+
+    /// Applies every object of `manifests` now, in dependency order (namespaces first, pods
+    /// last), as `kubectl apply -f` does. A Lab document is ignored here.
+    pub fn apply_manifests(&mut self, manifests: &[Manifest]) -> Result<(), SourceError> {
         let mut objects: Vec<(&Manifest, &Object)> = manifests
             .iter()
             .filter_map(|m| match &m.document {
@@ -183,12 +190,12 @@ impl World {
             .collect();
         objects.sort_by_key(|(_, o)| Kind::ALL.iter().position(|k| *k == o.kind()));
         for (manifest, object) in objects {
-            world.apply(object.clone()).map_err(|e| {
+            self.apply(object.clone()).map_err(|e| {
                 let (path, _) = e.field_paths().into_iter().next().unwrap_or_default();
                 manifest.error_at(&path, e.to_string())
             })?;
         }
-        Ok(world)
+        Ok(())
     }
 
     fn add_node(&mut self, index: usize, spec: &crate::api::lab::LabNode) {
@@ -528,6 +535,58 @@ impl World {
             self.api.update(Object::Pod(p));
         }
         self.dispatch();
+    }
+
+    /// The log of a pod's container (`kubectl logs [--previous]`): the first container when
+    /// none is named.
+    pub fn logs(
+        &self,
+        pod: &ObjectRef,
+        container: Option<&str>,
+        previous: bool,
+    ) -> Option<Vec<crate::cri::runtime::LogLine>> {
+        let Some(Object::Pod(p)) = self.api.get(pod) else {
+            return None;
+        };
+        let name = container
+            .map(str::to_owned)
+            .or_else(|| p.spec.containers.first().map(|c| c.name.clone()))?;
+        self.kubelet_of(pod)?.logs(pod, &name, previous)
+    }
+
+    /// The kubelet running `pod`, if it is bound to a node.
+    pub fn kubelet_of(&self, pod: &ObjectRef) -> Option<&Kubelet> {
+        match self.api.get(pod) {
+            Some(Object::Pod(p)) => self.kubelets.get(p.spec.node_name.as_deref()?),
+            _ => None,
+        }
+    }
+
+    /// Every probe attempt of a pod's container, by probe type (the probe timeline).
+    pub fn probe_history(
+        &self,
+        pod: &ObjectRef,
+        container: &str,
+    ) -> Vec<(ProbeKind, Vec<crate::kubelet::prober::ProbeRecord>)> {
+        self.kubelet_of(pod)
+            .map(|k| {
+                k.probe_history(pod, container)
+                    .into_iter()
+                    .map(|(kind, h)| (kind, h.to_vec()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The restart / back-off timeline of a pod's container.
+    pub fn lifecycle_history(
+        &self,
+        pod: &ObjectRef,
+        container: &str,
+    ) -> Vec<crate::kubelet::LifecycleEvent> {
+        self.kubelet_of(pod)
+            .map(|k| k.lifecycle_history(pod, container).to_vec())
+            .unwrap_or_default()
     }
 
     /// Lab actions taken so far.

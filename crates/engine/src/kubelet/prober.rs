@@ -325,9 +325,11 @@ pub fn run(probe: &Probe, container: &Container, target: &mut dyn ProbeTarget) -
         return match (target.http(port, "/"), target.grpc(port)) {
             (Answer::Refused, _) | (Answer::Hang, _) => (
                 ProbeResult::Failure,
-                format!("timeout: failed to connect service \"{ip}:{port}\" within {timeout_s}s"),
+                format!(
+                    "timeout: failed to connect service \"{ip}:{port}\" within {timeout_s}s: context deadline exceeded"
+                ),
             ),
-            (_, Some("SERVING")) => (ProbeResult::Success, String::new()),
+            (_, Some("SERVING")) => (ProbeResult::Success, "service healthy".to_owned()),
             (_, Some(other)) => (
                 ProbeResult::Failure,
                 format!("service unhealthy (responded with {other:?})"),
