@@ -77,6 +77,140 @@ pub enum Key {
     NotFound,
     /// Nothing more will happen.
     Idle,
+    /// Scenario picker label.
+    Scenario,
+    /// The nginx-pod scenario.
+    ScenarioNginx,
+    /// The liveness-http scenario.
+    ScenarioLivenessHttp,
+    /// Pod name button: what clicking it does.
+    SelectPod,
+    /// Heading of the selected pod's views.
+    SelectedPod,
+    /// No pod to show.
+    NoPodSelected,
+    /// Status and conditions panel heading.
+    Conditions,
+    /// Pod phase label.
+    Phase,
+    /// QoS class label.
+    QosClass,
+    /// Pod IP label.
+    PodIp,
+    /// Node label.
+    NodeLabel,
+    /// Condition table: type column.
+    ConditionType,
+    /// Condition table: status column.
+    ConditionStatus,
+    /// Reason column.
+    Reason,
+    /// Message column.
+    Message,
+    /// Condition table: lastTransitionTime column.
+    LastTransition,
+    /// The pod has no conditions yet.
+    NoConditions,
+    /// Container statuses heading.
+    ContainerStatuses,
+    /// Container column or label.
+    Container,
+    /// Container state column.
+    State,
+    /// Ready column.
+    Ready,
+    /// Started column.
+    Started,
+    /// Restart count column.
+    RestartCount,
+    /// Last state column.
+    LastState,
+    /// No container statuses yet.
+    NoContainerStatuses,
+    /// Probe timeline heading.
+    ProbeTimeline,
+    /// A container without probes.
+    NoProbes,
+    /// A probe that has not run yet.
+    NoAttempts,
+    /// Summary of the attempts table.
+    AllAttempts,
+    /// Probe result column.
+    Result,
+    /// Consecutive results column.
+    Run,
+    /// Probe output column.
+    Output,
+    /// Worker verdict column.
+    Verdict,
+    /// Marker text where the verdict flips.
+    VerdictFlipped,
+    /// A successful probe.
+    Success,
+    /// A failed probe.
+    Failure,
+    /// An unknown probe result.
+    Unknown,
+    /// Restart / back-off timeline heading.
+    RestartTimeline,
+    /// An empty timeline.
+    NothingYet,
+    /// Lifecycle: an instance started.
+    LcStarted,
+    /// Lifecycle: the restart count of a started instance.
+    LcRestartNo,
+    /// Lifecycle: an instance exited.
+    LcExited,
+    /// Lifecycle: exit code label.
+    LcExitCode,
+    /// Lifecycle: the kubelet killed the instance.
+    LcKilled,
+    /// Lifecycle: a start was refused (CrashLoopBackOff).
+    LcBackOff,
+    /// Describe view heading.
+    Describe,
+    /// Logs heading.
+    Logs,
+    /// Checkbox: the previous instance's logs.
+    PreviousLogs,
+    /// No log lines.
+    NoLogs,
+    /// Lab actions heading.
+    Actions,
+    /// Lab actions hint.
+    ActionsIntro,
+    /// HTTP path input label.
+    HttpPath,
+    /// HTTP status input label.
+    HttpStatus,
+    /// Button: answer the path with the status.
+    ActHttpStatus,
+    /// File path input label.
+    FilePath,
+    /// Button: delete the file.
+    ActDeleteFile,
+    /// Button: create the file.
+    ActCreateFile,
+    /// Button: the process exits with code 1.
+    ActExit,
+    /// Button: the process allocates 100Mi more.
+    ActGrowMemory,
+    /// Button: the process stops answering.
+    ActHang,
+    /// Button: kubectl delete pod.
+    ActDeletePod,
+    /// Button: stop the node's kubelet.
+    ActNodeNotReady,
+    /// Prefix of an action's error.
+    ActionFailed,
+    /// Actions taken heading.
+    ActionsTaken,
+    /// No actions taken.
+    NoActionsTaken,
+    /// An action that rewind undid; it is taken again when time reaches it.
+    ActionPending,
+    /// An HTTP status outside 100–599.
+    InvalidStatus,
 }
 
 /// The string for `key` in `lang`.
@@ -129,5 +263,143 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, NotFound) => "Page not found.",
         (Lang::Ko, Idle) => "더 일어날 일이 없습니다.",
         (Lang::En, Idle) => "Nothing more will happen.",
+        (Lang::Ko, Scenario) => "시나리오",
+        (Lang::En, Scenario) => "Scenario",
+        (Lang::Ko, ScenarioNginx) => "nginx Pod (nginx-pod)",
+        (Lang::En, ScenarioNginx) => "nginx Pod (nginx-pod)",
+        (Lang::Ko, ScenarioLivenessHttp) => "HTTP liveness probe (liveness-http)",
+        (Lang::En, ScenarioLivenessHttp) => "HTTP liveness probe (liveness-http)",
+        (Lang::Ko, SelectPod) => "이 Pod 선택",
+        (Lang::En, SelectPod) => "Select this pod",
+        (Lang::Ko, SelectedPod) => "선택한 Pod",
+        (Lang::En, SelectedPod) => "Selected pod",
+        (Lang::Ko, NoPodSelected) => "표시할 Pod가 없습니다. 표에서 Pod를 선택하세요.",
+        (Lang::En, NoPodSelected) => "No pod to show. Select a pod in the table.",
+        (Lang::Ko, Conditions) => "상태와 조건 (status)",
+        (Lang::En, Conditions) => "Status and conditions",
+        (Lang::Ko, Phase) => "단계 (phase)",
+        (Lang::En, Phase) => "Phase",
+        (Lang::Ko, QosClass) => "QoS 클래스 (qosClass)",
+        (Lang::En, QosClass) => "QoS class",
+        (Lang::Ko, PodIp) => "Pod IP (podIP)",
+        (Lang::En, PodIp) => "Pod IP",
+        (Lang::Ko, NodeLabel) => "노드",
+        (Lang::En, NodeLabel) => "Node",
+        (Lang::Ko, ConditionType) => "유형",
+        (Lang::En, ConditionType) => "Type",
+        (Lang::Ko, ConditionStatus) => "상태",
+        (Lang::En, ConditionStatus) => "Status",
+        (Lang::Ko, Reason) => "이유",
+        (Lang::En, Reason) => "Reason",
+        (Lang::Ko, Message) => "메시지",
+        (Lang::En, Message) => "Message",
+        (Lang::Ko, LastTransition) => "마지막 전환 시각",
+        (Lang::En, LastTransition) => "Last transition",
+        (Lang::Ko, NoConditions) => "아직 조건이 없습니다.",
+        (Lang::En, NoConditions) => "No conditions yet.",
+        (Lang::Ko, ContainerStatuses) => "컨테이너 상태",
+        (Lang::En, ContainerStatuses) => "Container statuses",
+        (Lang::Ko, Container) => "컨테이너",
+        (Lang::En, Container) => "Container",
+        (Lang::Ko, State) => "현재 상태 (state)",
+        (Lang::En, State) => "State",
+        (Lang::Ko, Ready) => "준비됨 (ready)",
+        (Lang::En, Ready) => "Ready",
+        (Lang::Ko, Started) => "시작됨 (started)",
+        (Lang::En, Started) => "Started",
+        (Lang::Ko, RestartCount) => "재시작 횟수",
+        (Lang::En, RestartCount) => "Restarts",
+        (Lang::Ko, LastState) => "이전 상태 (lastState)",
+        (Lang::En, LastState) => "Last state",
+        (Lang::Ko, NoContainerStatuses) => "아직 컨테이너 상태가 없습니다.",
+        (Lang::En, NoContainerStatuses) => "No container statuses yet.",
+        (Lang::Ko, ProbeTimeline) => "프로브 타임라인",
+        (Lang::En, ProbeTimeline) => "Probe timeline",
+        (Lang::Ko, NoProbes) => "프로브가 없습니다.",
+        (Lang::En, NoProbes) => "No probes.",
+        (Lang::Ko, NoAttempts) => "아직 실행되지 않았습니다.",
+        (Lang::En, NoAttempts) => "Not run yet.",
+        (Lang::Ko, AllAttempts) => "모든 시도 보기",
+        (Lang::En, AllAttempts) => "Every attempt",
+        (Lang::Ko, Result) => "결과",
+        (Lang::En, Result) => "Result",
+        (Lang::Ko, Run) => "연속 횟수 / 임계값",
+        (Lang::En, Run) => "In a row / threshold",
+        (Lang::Ko, Output) => "출력",
+        (Lang::En, Output) => "Output",
+        (Lang::Ko, Verdict) => "판정",
+        (Lang::En, Verdict) => "Verdict",
+        (Lang::Ko, VerdictFlipped) => "판정 바뀜",
+        (Lang::En, VerdictFlipped) => "verdict flipped",
+        (Lang::Ko, Success) => "성공",
+        (Lang::En, Success) => "success",
+        (Lang::Ko, Failure) => "실패",
+        (Lang::En, Failure) => "failure",
+        (Lang::Ko, Unknown) => "알 수 없음",
+        (Lang::En, Unknown) => "unknown",
+        (Lang::Ko, RestartTimeline) => "재시작 / 백오프 타임라인",
+        (Lang::En, RestartTimeline) => "Restart / back-off timeline",
+        (Lang::Ko, NothingYet) => "아직 없습니다.",
+        (Lang::En, NothingYet) => "Nothing yet.",
+        (Lang::Ko, LcStarted) => "시작됨",
+        (Lang::En, LcStarted) => "Started",
+        (Lang::Ko, LcRestartNo) => "재시작 횟수",
+        (Lang::En, LcRestartNo) => "restart count",
+        (Lang::Ko, LcExited) => "종료됨",
+        (Lang::En, LcExited) => "Exited",
+        (Lang::Ko, LcExitCode) => "종료 코드",
+        (Lang::En, LcExitCode) => "exit code",
+        (Lang::Ko, LcKilled) => "kubelet이 종료시킴",
+        (Lang::En, LcKilled) => "Killed",
+        (Lang::Ko, LcBackOff) => "재시작 대기 (back-off)",
+        (Lang::En, LcBackOff) => "Back-off",
+        (Lang::Ko, Describe) => "kubectl describe pod",
+        (Lang::En, Describe) => "kubectl describe pod",
+        (Lang::Ko, Logs) => "kubectl logs",
+        (Lang::En, Logs) => "kubectl logs",
+        (Lang::Ko, PreviousLogs) => "이전 인스턴스 (--previous)",
+        (Lang::En, PreviousLogs) => "Previous instance (--previous)",
+        (Lang::Ko, NoLogs) => "로그가 없습니다.",
+        (Lang::En, NoLogs) => "No log lines.",
+        (Lang::Ko, Actions) => "실습 동작",
+        (Lang::En, Actions) => "Lab actions",
+        (Lang::Ko, ActionsIntro) => {
+            "선택한 Pod에 장애를 일으켜 보세요. 동작은 현재 시뮬레이션 시각에 적용됩니다."
+        }
+        (Lang::En, ActionsIntro) => {
+            "Break the selected pod. Actions happen at the current simulated time."
+        }
+        (Lang::Ko, HttpPath) => "HTTP 경로",
+        (Lang::En, HttpPath) => "HTTP path",
+        (Lang::Ko, HttpStatus) => "응답 코드",
+        (Lang::En, HttpStatus) => "Status code",
+        (Lang::Ko, ActHttpStatus) => "이 경로에 이 코드로 응답",
+        (Lang::En, ActHttpStatus) => "Answer this path with this code",
+        (Lang::Ko, FilePath) => "파일 경로",
+        (Lang::En, FilePath) => "File path",
+        (Lang::Ko, ActDeleteFile) => "파일 삭제",
+        (Lang::En, ActDeleteFile) => "Delete the file",
+        (Lang::Ko, ActCreateFile) => "파일 만들기",
+        (Lang::En, ActCreateFile) => "Create the file",
+        (Lang::Ko, ActExit) => "프로세스를 코드 1로 종료",
+        (Lang::En, ActExit) => "Make the process exit with code 1",
+        (Lang::Ko, ActGrowMemory) => "메모리 100Mi 더 사용",
+        (Lang::En, ActGrowMemory) => "Allocate 100Mi more memory",
+        (Lang::Ko, ActHang) => "응답 멈추기",
+        (Lang::En, ActHang) => "Stop answering",
+        (Lang::Ko, ActDeletePod) => "Pod 삭제",
+        (Lang::En, ActDeletePod) => "Delete the pod",
+        (Lang::Ko, ActNodeNotReady) => "노드를 NotReady로 (kubelet 중지)",
+        (Lang::En, ActNodeNotReady) => "Make the node NotReady (stop its kubelet)",
+        (Lang::Ko, ActionFailed) => "동작 실패:",
+        (Lang::En, ActionFailed) => "Action failed:",
+        (Lang::Ko, ActionsTaken) => "실행한 동작",
+        (Lang::En, ActionsTaken) => "Actions taken",
+        (Lang::Ko, NoActionsTaken) => "아직 실행한 동작이 없습니다.",
+        (Lang::En, NoActionsTaken) => "No actions taken yet.",
+        (Lang::Ko, ActionPending) => "되감기 후 대기 중: 그 시각이 되면 다시 실행됩니다",
+        (Lang::En, ActionPending) => "Rewound: taken again when time reaches it",
+        (Lang::Ko, InvalidStatus) => "응답 코드는 100에서 599 사이의 숫자여야 합니다.",
+        (Lang::En, InvalidStatus) => "The status code must be a number from 100 to 599.",
     }
 }

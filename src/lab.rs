@@ -1,17 +1,21 @@
-//! The lab: a manifest editor, transport controls and the views of the engine's state.
+//! The lab: a scenario picker and manifest editor, transport controls, lab actions and the views
+//! of the engine's state.
 
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
+use nodelab_engine::lab::LabAction;
 use nodelab_engine::report::pod_rows;
-use nodelab_engine::{SimTime, World, decode_manifests};
+use nodelab_engine::{Kind, Object, ObjectRef, SimTime, World, decode_manifests};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+use crate::actions::{ActionPanel, Target, taken_list};
+use crate::dom::event_value;
 use crate::i18n::{Key, Lang, t};
+use crate::pod_view::pod_detail;
+use crate::scenarios::Scenario;
 
-/// The lesson's manifest the lab starts with.
-pub const LESSON_MANIFEST: &str = include_str!("../lessons/scenarios/nginx-pod.yaml");
 /// Seed of the lab's runs.
 const SEED: u64 = 1;
 /// Wall-clock period of the play loop.
@@ -19,24 +23,47 @@ const TICK_MS: u32 = 100;
 /// Simulated time per tick while playing (10× real time).
 const SIM_MS_PER_TICK: u64 = 1000;
 
-/// Lab state: the editor text, the world at t = 0 (the rewind checkpoint) and now.
+/// A lab action the learner took, kept so that rewind and replay give the same run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Taken {
+    /// Simulated time it was taken at (after every task due by then had run).
+    pub time: SimTime,
+    /// What.
+    pub action: LabAction,
+    /// The engine's refusal, if it refused.
+    pub error: Option<String>,
+}
+
+/// Lab state: the scenario and editor text, the world at t = 0 (the rewind checkpoint), now,
+/// the selected pod and the lab actions taken.
 #[derive(Clone)]
 pub struct LabState {
+    scenario: Scenario,
     text: String,
     initial: World,
     world: World,
     error: Option<String>,
     playing: bool,
     idle: bool,
+    /// The pod the learner picked (the views fall back to the first pod when it is gone).
+    selected: Option<ObjectRef>,
+    /// Actions taken, in order; times never decrease.
+    taken: Vec<Taken>,
+    /// How many of `taken` the current world has seen (fewer after a rewind).
+    applied: usize,
+    /// Why the learner's last action failed.
+    action_error: Option<String>,
 }
 
 /// What the learner can do.
-pub enum LabAction {
+pub enum LabMsg {
+    /// Load a lesson scenario into the editor and the world.
+    Scenario(Scenario),
     /// The editor text changed.
     Edit(String),
     /// Load the editor text into a fresh world.
     Apply,
-    /// Put the lesson's manifest back.
+    /// Put the scenario's manifest back.
     Reset,
     /// Start the play loop.
     Play,
@@ -48,6 +75,10 @@ pub enum LabAction {
     Step,
     /// Back to t = 0.
     Rewind,
+    /// Show this pod in the detail views.
+    Select(ObjectRef),
+    /// Take a lab action now.
+    Act(LabAction),
 }
 
 /// Builds the world for a manifest text, or the error to show.
@@ -64,14 +95,136 @@ fn load(text: &str) -> Result<World, String> {
 impl LabState {
     /// The lab as the lesson opens it.
     pub fn new() -> LabState {
-        let world = load(LESSON_MANIFEST).unwrap_or_else(|_| World::new(SEED));
+        let scenario = Scenario::ALL[0];
+        let text = scenario.manifest();
+        let world = load(text).unwrap_or_else(|_| World::new(SEED));
         LabState {
-            text: LESSON_MANIFEST.to_owned(),
+            scenario,
+            text: text.to_owned(),
             initial: world.clone(),
             world,
             error: None,
             playing: false,
             idle: false,
+            selected: None,
+            taken: Vec::new(),
+            applied: 0,
+            action_error: None,
+        }
+    }
+
+    /// Loads the editor text into a fresh world; keeps the old one on an error.
+    fn apply(&mut self) {
+        match load(&self.text) {
+            Ok(world) => {
+                self.initial = world.clone();
+                self.world = world;
+                self.error = None;
+                self.idle = false;
+                self.selected = None;
+                self.taken.clear();
+                self.applied = 0;
+                self.action_error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+        self.playing = false;
+    }
+
+    /// The next recorded action the world has not seen yet (after a rewind).
+    fn pending(&self) -> Option<&Taken> {
+        self.taken.get(self.applied)
+    }
+
+    /// Takes the next pending action again, at its recorded time.
+    fn replay_next(&mut self) {
+        let Some(next) = self.taken.get_mut(self.applied) else {
+            return;
+        };
+        self.world.advance_to(next.time);
+        next.error = self.world.act(next.action.clone()).err();
+        self.applied += 1;
+    }
+
+    /// Advances to `target`, taking pending actions again on the way.
+    fn advance(&mut self, target: SimTime) {
+        while self.pending().is_some_and(|p| p.time <= target) {
+            self.replay_next();
+        }
+        self.world.advance_to(target);
+    }
+
+    /// Advances to the next observable event, or to the next pending action if that comes first.
+    fn step(&mut self) {
+        let Some(due) = self.pending().map(|p| p.time) else {
+            self.idle = self.world.step().is_none();
+            return;
+        };
+        let mut ahead = self.world.clone();
+        match ahead.step() {
+            Some(at) if at <= due => self.world = ahead,
+            _ => {
+                while self.pending().is_some_and(|p| p.time == due) {
+                    self.replay_next();
+                }
+            }
+        }
+        self.idle = false;
+    }
+
+    /// Takes a lab action at the current time. Actions recorded after now (undone by a rewind)
+    /// belong to another future and are dropped.
+    fn act(&mut self, action: LabAction) {
+        self.taken.truncate(self.applied);
+        // Run everything due by now first, so that replaying "advance to t, then act" after a
+        // rewind reaches exactly this state.
+        let now = self.world.now();
+        self.world.advance_to(now);
+        let error = self.world.act(action.clone()).err();
+        self.taken.push(Taken {
+            time: now,
+            action,
+            error: error.clone(),
+        });
+        self.applied = self.taken.len();
+        self.action_error = error;
+        self.idle = false;
+    }
+
+    /// The pod the detail views show: the selected one while it exists, else the first.
+    fn shown_pod(&self) -> Option<ObjectRef> {
+        if let Some(sel) = &self.selected
+            && self.world.api().get(sel).is_some()
+        {
+            return Some(sel.clone());
+        }
+        self.world.list(Kind::Pod).next().map(|o| {
+            let m = o.meta();
+            ObjectRef::new(Kind::Pod, &m.namespace, &m.name)
+        })
+    }
+
+    /// What the action buttons act on: the shown pod, its containers and its node (or the
+    /// first node while it is not scheduled).
+    fn target(&self) -> Target {
+        let pod = self.shown_pod();
+        let spec = pod.as_ref().and_then(|r| match self.world.api().get(r) {
+            Some(Object::Pod(p)) => Some(p),
+            _ => None,
+        });
+        let containers = spec
+            .map(|p| p.spec.containers.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default();
+        let node = spec.and_then(|p| p.spec.node_name.clone()).or_else(|| {
+            self.world
+                .list(Kind::Node)
+                .next()
+                .map(|n| n.meta().name.clone())
+        });
+        Target {
+            pod,
+            containers,
+            node,
         }
     }
 }
@@ -83,39 +236,38 @@ impl Default for LabState {
 }
 
 impl Reducible for LabState {
-    type Action = LabAction;
+    type Action = LabMsg;
 
-    fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
+    fn reduce(self: Rc<Self>, msg: LabMsg) -> Rc<Self> {
         let mut s = (*self).clone();
-        match action {
-            LabAction::Edit(text) => s.text = text,
-            LabAction::Apply | LabAction::Reset => {
-                if matches!(action, LabAction::Reset) {
-                    s.text = LESSON_MANIFEST.to_owned();
-                }
-                match load(&s.text) {
-                    Ok(world) => {
-                        s.initial = world.clone();
-                        s.world = world;
-                        s.error = None;
-                        s.idle = false;
-                    }
-                    Err(e) => s.error = Some(e),
-                }
-                s.playing = false;
+        match msg {
+            LabMsg::Scenario(scenario) => {
+                s.scenario = scenario;
+                s.text = scenario.manifest().to_owned();
+                s.apply();
             }
-            LabAction::Play => s.playing = true,
-            LabAction::Pause => s.playing = false,
-            LabAction::Tick => {
-                let next = SimTime::from_millis(s.world.now().as_millis() + SIM_MS_PER_TICK);
-                s.world.advance_to(next);
+            LabMsg::Edit(text) => s.text = text,
+            LabMsg::Apply => s.apply(),
+            LabMsg::Reset => {
+                s.text = s.scenario.manifest().to_owned();
+                s.apply();
             }
-            LabAction::Step => s.idle = s.world.step().is_none(),
-            LabAction::Rewind => {
+            LabMsg::Play => s.playing = true,
+            LabMsg::Pause => s.playing = false,
+            LabMsg::Tick => {
+                let next = s.world.now().plus_millis(SIM_MS_PER_TICK);
+                s.advance(next);
+            }
+            LabMsg::Step => s.step(),
+            LabMsg::Rewind => {
                 s.world = s.initial.clone();
+                s.applied = 0;
                 s.playing = false;
                 s.idle = false;
+                s.action_error = None;
             }
+            LabMsg::Select(pod) => s.selected = Some(pod),
+            LabMsg::Act(action) => s.act(action),
         }
         Rc::new(s)
     }
@@ -133,15 +285,16 @@ pub struct LabProps {
 pub fn Lab(props: &LabProps) -> Html {
     let lang = props.lang;
     let state = use_reducer(LabState::new);
+    let previous_logs = use_state(|| false);
     {
         let dispatcher = state.dispatcher();
         use_effect_with(state.playing, move |playing| {
-            let interval = playing
-                .then(|| Interval::new(TICK_MS, move || dispatcher.dispatch(LabAction::Tick)));
+            let interval =
+                playing.then(|| Interval::new(TICK_MS, move || dispatcher.dispatch(LabMsg::Tick)));
             move || drop(interval)
         });
     }
-    let send = |make: fn() -> LabAction| {
+    let send = |make: fn() -> LabMsg| {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(make()))
     };
@@ -149,10 +302,27 @@ pub fn Lab(props: &LabProps) -> Html {
         let state = state.clone();
         Callback::from(move |e: InputEvent| {
             let area: HtmlTextAreaElement = e.target_unchecked_into();
-            state.dispatch(LabAction::Edit(area.value()));
+            state.dispatch(LabMsg::Edit(area.value()));
         })
     };
+    let on_scenario = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            if let Some(s) = Scenario::from_id(&event_value(&e)) {
+                state.dispatch(LabMsg::Scenario(s));
+            }
+        })
+    };
+    let on_act = {
+        let state = state.clone();
+        Callback::from(move |a: LabAction| state.dispatch(LabMsg::Act(a)))
+    };
+    let on_previous = {
+        let previous_logs = previous_logs.clone();
+        Callback::from(move |v: bool| previous_logs.set(v))
+    };
     let rows = pod_rows(&state.world);
+    let shown = state.shown_pod();
     let events = state.world.events().all();
     html! {
         <section class="lab" data-testid="lab" aria-label={t(lang, Key::LabHeading)}>
@@ -160,12 +330,18 @@ pub fn Lab(props: &LabProps) -> Html {
             <p class="intro">{ t(lang, Key::LabIntro) }</p>
             <div class="lab-grid">
                 <div class="editor">
+                    <label for="scenario">{ t(lang, Key::Scenario) }</label>
+                    <select id="scenario" data-testid="scenario" onchange={on_scenario}>
+                        { for Scenario::ALL.iter().map(|s| html! {
+                            <option value={s.id()} selected={*s == state.scenario}>{ t(lang, s.label()) }</option>
+                        }) }
+                    </select>
                     <label for="manifest">{ t(lang, Key::Manifest) }</label>
                     <textarea id="manifest" data-testid="manifest-editor" spellcheck="false"
                         value={state.text.clone()} oninput={on_input} rows="16" />
                     <div class="editor-actions">
-                        <button data-testid="apply" onclick={send(|| LabAction::Apply)}>{ t(lang, Key::Apply) }</button>
-                        <button data-testid="reset" onclick={send(|| LabAction::Reset)}>{ t(lang, Key::Reset) }</button>
+                        <button data-testid="apply" onclick={send(|| LabMsg::Apply)}>{ t(lang, Key::Apply) }</button>
+                        <button data-testid="reset" onclick={send(|| LabMsg::Reset)}>{ t(lang, Key::Reset) }</button>
                     </div>
                     if let Some(err) = &state.error {
                         <pre class="yaml-error" data-testid="yaml-error" role="alert">{ err }</pre>
@@ -174,17 +350,18 @@ pub fn Lab(props: &LabProps) -> Html {
                 <div class="views">
                     <div class="transport" role="toolbar">
                         if state.playing {
-                            <button data-testid="pause" onclick={send(|| LabAction::Pause)}>{ t(lang, Key::Pause) }</button>
+                            <button data-testid="pause" onclick={send(|| LabMsg::Pause)}>{ t(lang, Key::Pause) }</button>
                         } else {
-                            <button data-testid="play" onclick={send(|| LabAction::Play)}>{ t(lang, Key::Play) }</button>
+                            <button data-testid="play" onclick={send(|| LabMsg::Play)}>{ t(lang, Key::Play) }</button>
                         }
-                        <button data-testid="step" onclick={send(|| LabAction::Step)}>{ t(lang, Key::Step) }</button>
-                        <button data-testid="rewind" onclick={send(|| LabAction::Rewind)}>{ t(lang, Key::Rewind) }</button>
+                        <button data-testid="step" onclick={send(|| LabMsg::Step)}>{ t(lang, Key::Step) }</button>
+                        <button data-testid="rewind" onclick={send(|| LabMsg::Rewind)}>{ t(lang, Key::Rewind) }</button>
                         <span class="clock">{ t(lang, Key::Time) }{ ": " }
                             <output data-testid="sim-time">{ state.world.now().to_string() }</output></span>
                         if state.idle { <span class="idle">{ t(lang, Key::Idle) }</span> }
                     </div>
                     <h3>{ t(lang, Key::Pods) }</h3>
+                    <div class="table-scroll">
                     <table data-testid="pods-table" class="kubectl">
                         <thead><tr>
                             { for ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"].iter().map(|h| html!{ <th scope="col">{ *h }</th> }) }
@@ -193,19 +370,34 @@ pub fn Lab(props: &LabProps) -> Html {
                             if rows.is_empty() {
                                 <tr><td colspan="7">{ t(lang, Key::NoPods) }</td></tr>
                             }
-                            { for rows.iter().map(|r| html! {
-                                <tr data-pod={r.name.clone()}>
-                                    <td data-col="name">{ &r.name }</td>
-                                    <td data-col="ready">{ &r.ready }</td>
-                                    <td data-col="status">{ &r.status }</td>
-                                    <td data-col="restarts">{ &r.restarts }</td>
-                                    <td data-col="age">{ &r.age }</td>
-                                    <td data-col="ip">{ &r.ip }</td>
-                                    <td data-col="node">{ &r.node }</td>
-                                </tr>
+                            { for rows.iter().map(|r| {
+                                let key = ObjectRef::new(Kind::Pod, &r.namespace, &r.name);
+                                let selected = shown.as_ref() == Some(&key);
+                                let onclick = {
+                                    let state = state.clone();
+                                    Callback::from(move |_: MouseEvent| state.dispatch(LabMsg::Select(key.clone())))
+                                };
+                                html! {
+                                    <tr data-pod={r.name.clone()} class={classes!(selected.then_some("selected"))}>
+                                        <td data-col="name">
+                                            <button class="pod-select" data-testid="pod-select" data-pod={r.name.clone()}
+                                                aria-pressed={if selected { "true" } else { "false" }}
+                                                title={t(lang, Key::SelectPod)} {onclick}>{ &r.name }</button>
+                                        </td>
+                                        <td data-col="ready">{ &r.ready }</td>
+                                        <td data-col="status">{ &r.status }</td>
+                                        <td data-col="restarts">{ &r.restarts }</td>
+                                        <td data-col="age">{ &r.age }</td>
+                                        <td data-col="ip">{ &r.ip }</td>
+                                        <td data-col="node">{ &r.node }</td>
+                                    </tr>
+                                }
                             }) }
                         </tbody>
                     </table>
+                    </div>
+                    <ActionPanel {lang} target={state.target()} error={state.action_error.clone()} on_act={on_act} />
+                    { taken_list(lang, &state.taken, state.applied) }
                     <h3>{ t(lang, Key::Events) }</h3>
                     if events.is_empty() { <p class="empty">{ t(lang, Key::NoEvents) }</p> }
                     <ol data-testid="events" class="events">
@@ -221,6 +413,7 @@ pub fn Lab(props: &LabProps) -> Html {
                     </ol>
                 </div>
             </div>
+            { pod_detail(lang, &state.world, shown.as_ref(), *previous_logs, on_previous) }
         </section>
     }
 }

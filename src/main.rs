@@ -1,8 +1,12 @@
 //! The nodelab web app: the course shell (hash routes, language switch) around the lab.
 
+mod actions;
+mod dom;
 mod i18n;
 mod lab;
 mod panic_banner;
+mod pod_view;
+mod scenarios;
 
 use i18n::{Key, Lang, t};
 use lab::Lab;

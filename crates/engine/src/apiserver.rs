@@ -156,6 +156,9 @@ impl ApiServer {
                 if matches!(key.kind, Kind::Deployment | Kind::ReplicaSet) {
                     meta.generation = Some(1);
                 }
+                if let Object::Pod(pod) = &mut object {
+                    admit_service_account_volume(pod, rng);
+                }
                 self.allocate(&mut object)?;
                 WatchEventType::Added
             }
@@ -169,6 +172,20 @@ impl ApiServer {
     pub fn update(&mut self, object: Object) {
         if self.objects.contains_key(&object.reference()) {
             self.store(object, WatchEventType::Modified);
+        }
+    }
+
+    /// Writes a pod's status (the `pods/status` subresource) in place.
+    pub fn update_pod_status(&mut self, key: &ObjectRef, status: crate::api::pod::PodStatus) {
+        if let Some(Object::Pod(p)) = self.objects.get_mut(key) {
+            p.status = status;
+            self.resource_version += 1;
+            p.metadata.resource_version = self.resource_version.to_string();
+            self.watch_log.push(WatchEvent {
+                type_: WatchEventType::Modified,
+                object: key.clone(),
+                resource_version: self.resource_version,
+            });
         }
     }
 
@@ -367,5 +384,46 @@ fn keep_allocations(old: &Object, new: &mut Object) {
             n.status = o.status.clone();
         }
         _ => {}
+    }
+}
+
+/// The ServiceAccount admission plugin's projected token volume
+/// (`plugin/pkg/admission/serviceaccount`): a `kube-api-access-<5 chars>` volume with the
+/// bound token, the cluster CA and the namespace, mounted read-only at
+/// `/var/run/secrets/kubernetes.io/serviceaccount` in every container, unless
+/// `automountServiceAccountToken: false` or a container already mounts that path.
+fn admit_service_account_volume(pod: &mut crate::api::pod::Pod, rng: &mut SimRng) {
+    use crate::api::pod::{Volume, VolumeMount};
+    const MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+    if pod.spec.automount_service_account_token == Some(false) {
+        return;
+    }
+    let name = format!("kube-api-access-{}", rng.alnum(5));
+    pod.spec.volumes.push(Volume {
+        name: name.clone(),
+        projected: Some(serde_json::json!({
+            "defaultMode": 420,
+            "sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}
+            ]
+        })),
+        ..Volume::default()
+    });
+    for c in pod
+        .spec
+        .init_containers
+        .iter_mut()
+        .chain(pod.spec.containers.iter_mut())
+    {
+        if c.volume_mounts.iter().all(|m| m.mount_path != MOUNT) {
+            c.volume_mounts.push(VolumeMount {
+                name: name.clone(),
+                mount_path: MOUNT.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            });
+        }
     }
 }

@@ -30,3 +30,63 @@ pub fn run_reference() -> u64 {
     world.advance_to(REFERENCE_DURATION);
     world.processed_tasks()
 }
+
+/// Pods and nodes of the pod-lifecycle benchmark.
+pub const LIFECYCLE_PODS: usize = 1000;
+/// Nodes of the pod-lifecycle benchmark.
+pub const LIFECYCLE_NODES: usize = 20;
+
+/// The manifests of the pod-lifecycle benchmark: 20 nodes and 1,000 nginx pods with a
+/// readiness probe.
+pub fn pod_lifecycle_manifests() -> Vec<crate::api::Manifest> {
+    let mut text = String::from(
+        "apiVersion: nodelab.dev/v1alpha1\nkind: Lab\nmetadata: {name: bench}\nspec:\n  nodes:\n",
+    );
+    for n in 1..=LIFECYCLE_NODES {
+        text.push_str(&format!("  - name: node-{n}\n"));
+    }
+    for i in 0..LIFECYCLE_PODS {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: web-{i}}}\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n    readinessProbe:\n      httpGet: {{path: /, port: 80}}\n      periodSeconds: 1\n"
+        ));
+    }
+    decode_manifests("bench.yaml", &text).unwrap_or_default()
+}
+
+/// Creates the benchmark's pods and runs until every one is Ready (at most two simulated
+/// minutes). Returns how many pods became Ready (all of them, unless something is broken).
+pub fn run_pod_lifecycle(manifests: &[crate::api::Manifest]) -> usize {
+    let Ok(mut world) = World::from_manifests(manifests, Some(1)) else {
+        return 0;
+    };
+    let ready = |w: &World| {
+        w.list(crate::api::Kind::Pod)
+            .filter(|o| match o {
+                crate::api::Object::Pod(p) => p
+                    .status
+                    .conditions
+                    .iter()
+                    .any(|c| c.type_ == "Ready" && c.status == "True"),
+                _ => false,
+            })
+            .count()
+    };
+    let mut t = SimTime::ZERO;
+    while t < SimTime::from_secs(120) {
+        t = t.plus_millis(1000);
+        world.advance_to(t);
+        if ready(&world) == LIFECYCLE_PODS {
+            break;
+        }
+    }
+    ready(&world)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_lifecycle_pod_becomes_ready() {
+        let manifests = super::pod_lifecycle_manifests();
+        assert_eq!(super::run_pod_lifecycle(&manifests), super::LIFECYCLE_PODS);
+    }
+}

@@ -13,6 +13,7 @@ pub mod status;
 pub mod volumes;
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use ipnet::Ipv4Net;
 use serde_json::json;
@@ -28,7 +29,7 @@ use crate::cri::{CriCall, CriService};
 use crate::ctx::Ctx;
 use crate::events::EventType;
 use crate::lab::LabAction;
-use crate::scheduler::set_condition;
+use crate::scheduler::set_condition_in;
 use crate::time::{SimTime, go_duration};
 use crate::world::Task;
 use backoff::Backoff;
@@ -129,7 +130,8 @@ struct ContainerRecord {
 /// A pod worker.
 #[derive(Clone, Debug)]
 struct PodWorker {
-    pod: Pod,
+    /// The pod as last seen (spec and metadata; the status lives in the API server).
+    pod: Rc<Pod>,
     sandbox: Option<String>,
     sandbox_ready: bool,
     ip: Option<String>,
@@ -172,6 +174,8 @@ pub struct Kubelet {
     storage: NodeStorage,
     pleg_seen: BTreeMap<String, ContainerState>,
     memory_pressure_since: Option<SimTime>,
+    /// Pods whose status must be recomputed before the current task ends.
+    dirty: std::collections::BTreeSet<ObjectRef>,
 }
 
 fn format_pod(pod: &Pod) -> String {
@@ -213,6 +217,7 @@ impl Kubelet {
             storage: NodeStorage::new(),
             pleg_seen: BTreeMap::new(),
             memory_pressure_since: None,
+            dirty: std::collections::BTreeSet::new(),
         }
     }
 
@@ -241,17 +246,19 @@ impl Kubelet {
     pub fn observe_pod(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
         match ctx.api.get(key) {
             Some(Object::Pod(pod)) if pod.spec.node_name.as_deref() == Some(self.node.as_str()) => {
-                let pod = pod.clone();
                 match self.workers.get_mut(key) {
                     Some(w) => {
-                        let deleting = pod.metadata.deletion_timestamp.is_some()
-                            && w.pod.metadata.deletion_timestamp.is_none();
-                        w.pod = pod;
-                        if deleting {
+                        // The kubelet's own status writes come back through the watch; only
+                        // a deletion request changes what the pod worker does.
+                        if pod.metadata.deletion_timestamp != w.pod.metadata.deletion_timestamp {
+                            w.pod = Rc::new(pod.clone());
                             self.queue_sync(ctx, key, 0);
                         }
                     }
-                    None => self.add_pod(ctx, key, pod),
+                    None => {
+                        let pod = pod.clone();
+                        self.add_pod(ctx, key, pod);
+                    }
                 }
             }
             _ => {
@@ -315,7 +322,7 @@ impl Kubelet {
         self.workers.insert(
             key.clone(),
             PodWorker {
-                pod,
+                pod: Rc::new(pod),
                 sandbox: None,
                 sandbox_ready: false,
                 ip: None,
@@ -335,7 +342,7 @@ impl Kubelet {
         self.queue_sync(ctx, key, 0);
     }
 
-    fn pod_of(&self, key: &ObjectRef) -> Option<Pod> {
+    fn pod_of(&self, key: &ObjectRef) -> Option<Rc<Pod>> {
         self.workers.get(key).map(|w| w.pod.clone())
     }
 
@@ -393,10 +400,11 @@ impl Kubelet {
         if w.op.is_some() || w.done {
             return;
         }
-        if let Some(Object::Pod(p)) = ctx.api.get(key) {
-            w.pod = p.clone();
-        }
-        let pod = w.pod.clone();
+        let pod = Rc::clone(&w.pod);
+        let phase = match ctx.api.get(key) {
+            Some(Object::Pod(p)) => p.status.phase.clone(),
+            _ => None,
+        };
         if w.terminating.is_none() {
             if let Some(grace) = pod.metadata.deletion_timestamp.as_ref().map(|_| {
                 pod.metadata
@@ -405,7 +413,7 @@ impl Kubelet {
                     .unwrap_or(30)
             }) {
                 w.terminating = Some(grace.max(MINIMUM_GRACE_PERIOD_S));
-            } else if matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"))
+            } else if matches!(phase.as_deref(), Some("Succeeded" | "Failed"))
                 && w.sandbox.is_some()
             {
                 // A pod that finished (restartPolicy Never/OnFailure) is torn down.
@@ -434,7 +442,7 @@ impl Kubelet {
             let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
             self.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
         }
-        self.report_status(ctx, key);
+        self.mark(key);
     }
 
     fn current_id(&self, key: &ObjectRef, name: &str) -> Option<String> {
@@ -629,7 +637,7 @@ impl Kubelet {
                     w.mount_retry_ms = (retry * 2).min(122_000);
                     self.event(ctx, EventType::Warning, key, "FailedMount", e.message);
                     self.queue_sync(ctx, key, retry);
-                    self.report_status(ctx, key);
+                    self.mark(key);
                     return;
                 }
             }
@@ -686,7 +694,7 @@ impl Kubelet {
         );
         let latency = self.runtime.params.sandbox_start_ms;
         self.begin(ctx, key, Op::Sandbox, latency);
-        self.report_status(ctx, key);
+        self.mark(key);
     }
 
     /// An operation finished: complete it and continue the sync.
@@ -800,7 +808,7 @@ impl Kubelet {
                 self.finish_termination(ctx, key);
             }
         }
-        self.report_status(ctx, key);
+        self.mark(key);
     }
 
     fn start_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, name: &str) {
@@ -1180,7 +1188,7 @@ impl Kubelet {
             return;
         };
         let grace = w.terminating.unwrap_or(30);
-        let pod = w.pod.clone();
+        let pod = Rc::clone(&w.pod);
         let running = |k: &Kubelet, c: &Container| {
             k.current(key, &c.name)
                 .is_some_and(|r| r.state == ContainerState::Running)
@@ -1238,6 +1246,7 @@ impl Kubelet {
     /// Everything is stopped: write the terminal status, unmount volumes, and finish the
     /// API deletion if one was requested.
     fn finish_termination(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
+        self.dirty.remove(key);
         self.report_status(ctx, key);
         let Some(w) = self.workers.get(key) else {
             return;
@@ -1279,7 +1288,7 @@ impl Kubelet {
         if w.done || w.terminating.is_some() {
             return;
         }
-        let pod = w.pod.clone();
+        let pod = Rc::clone(&w.pod);
         let Some(spec) = pod.all_containers().find(|c| c.name == container).cloned() else {
             return;
         };
@@ -1312,7 +1321,7 @@ impl Kubelet {
         let after_gate = pw.verdict;
         if gate == Gate::Skip {
             if before != after_gate {
-                self.report_status(ctx, key);
+                self.mark(key);
             }
             return;
         }
@@ -1355,7 +1364,7 @@ impl Kubelet {
                 (ProbeKind::Startup, ProbeResult::Success) => self.queue_sync(ctx, key, 0),
                 _ => {}
             }
-            self.report_status(ctx, key);
+            self.mark(key);
         }
     }
 
@@ -1388,7 +1397,7 @@ impl Kubelet {
         }
         for key in changed {
             self.queue_sync(ctx, &key, 0);
-            self.report_status(ctx, &key);
+            self.mark(&key);
         }
     }
 
@@ -1523,6 +1532,18 @@ impl Kubelet {
         );
     }
 
+    /// Notes that a pod's status may have changed; [`Kubelet::flush_status`] writes it.
+    fn mark(&mut self, key: &ObjectRef) {
+        self.dirty.insert(key.clone());
+    }
+
+    /// Writes the status of every pod marked during the current task.
+    pub fn flush_status(&mut self, ctx: &mut Ctx<'_>) {
+        for key in std::mem::take(&mut self.dirty) {
+            self.report_status(ctx, &key);
+        }
+    }
+
     /// The status manager: computes the pod's status and writes it if it changed.
     pub fn report_status(&self, ctx: &mut Ctx<'_>, key: &ObjectRef) {
         let Some(w) = self.workers.get(key) else {
@@ -1531,24 +1552,24 @@ impl Kubelet {
         let Some(Object::Pod(current)) = ctx.api.get(key) else {
             return;
         };
-        let mut pod = current.clone();
+        let pod = current;
         let was_terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
         let default_waiting = if pod.spec.init_containers.is_empty() {
             "ContainerCreating"
         } else {
             "PodInitializing"
         };
-        let init: Vec<_> = current
+        let init: Vec<_> = pod
             .spec
             .init_containers
             .iter()
-            .map(|c| status::container_status(&self.view(w, key, current, c), default_waiting))
+            .map(|c| status::container_status(&self.view(w, key, pod, c), default_waiting))
             .collect();
-        let app: Vec<_> = current
+        let app: Vec<_> = pod
             .spec
             .containers
             .iter()
-            .map(|c| status::container_status(&self.view(w, key, current, c), default_waiting))
+            .map(|c| status::container_status(&self.view(w, key, pod, c), default_waiting))
             .collect();
         let now = ctx.now.rfc3339();
         let phase = if was_terminal {
@@ -1556,10 +1577,9 @@ impl Kubelet {
         } else if w.evicted.is_some() {
             "Failed".to_owned()
         } else {
-            status::phase(&pod, &init, &app, w.done).to_owned()
+            status::phase(pod, &init, &app, w.done).to_owned()
         };
-        let qos_class = qos::qos_class(&pod).to_owned();
-        let s = &mut pod.status;
+        let mut s = pod.status.clone();
         s.start_time.get_or_insert_with(|| now.clone());
         s.host_ip = Some(self.node_ip.clone());
         s.host_ips = vec![PodIp { ip: self.node_ip.clone() }];
@@ -1567,27 +1587,27 @@ impl Kubelet {
             s.pod_ip = Some(ip.clone());
             s.pod_ips = vec![PodIp { ip: ip.clone() }];
         }
-        s.qos_class = Some(qos_class);
+        s.qos_class = Some(qos::qos_class(pod).to_owned());
         if let Some(msg) = &w.evicted {
-            pod.status.reason = Some("Evicted".to_owned());
-            pod.status.message = Some(msg.clone());
-            set_condition(&mut pod, "DisruptionTarget", "True", Some("TerminationByKubelet"), Some(msg.clone()), now.clone());
+            s.reason = Some("Evicted".to_owned());
+            s.message = Some(msg.clone());
+            set_condition_in(&mut s.conditions, "DisruptionTarget", "True", Some("TerminationByKubelet"), Some(msg.clone()), now.clone());
         }
-        let initialized = status::initialized(&pod, &init, &app, &phase);
-        let containers_ready = status::containers_ready(&pod, &init, &app, &phase);
-        let ready = status::ready(&pod, &containers_ready);
-        pod.status.init_container_statuses = init;
-        pod.status.container_statuses = app;
-        pod.status.phase = Some(phase);
+        let initialized = status::initialized(pod, &init, &app, &phase);
+        let containers_ready = status::containers_ready(pod, &init, &app, &phase);
+        let ready = status::ready(pod, &containers_ready);
+        s.init_container_statuses = init;
+        s.container_statuses = app;
+        s.phase = Some(phase);
         let sandbox = if w.sandbox_ready { "True" } else { "False" };
-        set_condition(&mut pod, "PodReadyToStartContainers", sandbox, None, None, now.clone());
-        set_condition(&mut pod, "Initialized", initialized.0, initialized.1, initialized.2, now.clone());
-        set_condition(&mut pod, "Ready", ready.0, ready.1, ready.2, now.clone());
-        set_condition(&mut pod, "ContainersReady", containers_ready.0, containers_ready.1, containers_ready.2, now);
+        set_condition_in(&mut s.conditions, "PodReadyToStartContainers", sandbox, None, None, now.clone());
+        set_condition_in(&mut s.conditions, "Initialized", initialized.0, initialized.1, initialized.2, now.clone());
+        set_condition_in(&mut s.conditions, "Ready", ready.0, ready.1, ready.2, now.clone());
+        set_condition_in(&mut s.conditions, "ContainersReady", containers_ready.0, containers_ready.1, containers_ready.2, now);
         let order = ["DisruptionTarget", "PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
-        pod.status.conditions.sort_by_key(|c| order.iter().position(|o| *o == c.type_).unwrap_or(order.len()));
-        if pod.status != current.status {
-            ctx.api.update(Object::Pod(pod));
+        s.conditions.sort_by_key(|c| order.iter().position(|o| *o == c.type_).unwrap_or(order.len()));
+        if s != pod.status {
+            ctx.api.update_pod_status(key, s);
         }
     }
 

@@ -49,12 +49,9 @@ pub fn schedule_pending(ctx: &mut Ctx<'_>) {
             _ => None,
         })
         .collect();
-    for pod in pending {
-        schedule_one(ctx, pod);
+    if pending.is_empty() {
+        return;
     }
-}
-
-fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
     let nodes: Vec<crate::api::node::Node> = ctx
         .api
         .list(Kind::Node)
@@ -66,20 +63,34 @@ fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
             }
         })
         .collect();
+    // The scheduler cache: requests of the pods bound to each node. Pods that finished
+    // (Succeeded or Failed) no longer hold resources.
     let mut used: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
     for o in ctx.api.list(Kind::Pod) {
         if let Object::Pod(p) = o
             && let Some(n) = &p.spec.node_name
+            && !matches!(p.status.phase.as_deref(), Some("Succeeded" | "Failed"))
         {
             let (c, m) = pod_requests(p);
             let e = used.entry(n.clone()).or_default();
             *e = (e.0 + c, e.1 + m, e.2 + 1);
         }
     }
+    for pod in pending {
+        schedule_one(ctx, pod, &nodes, &mut used);
+    }
+}
+
+fn schedule_one(
+    ctx: &mut Ctx<'_>,
+    mut pod: Pod,
+    nodes: &[crate::api::node::Node],
+    used: &mut BTreeMap<String, (i64, i64, i64)>,
+) {
     let (cpu, mem) = pod_requests(&pod);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut best: Option<(i64, String)> = None;
-    for node in &nodes {
+    for node in nodes {
         let name = &node.metadata.name;
         let alloc = |r: &str| {
             node.status.allocatable.get(r).map_or(0, |q| {
@@ -128,6 +139,8 @@ fn schedule_one(ctx: &mut Ctx<'_>, mut pod: Pod) {
     let key = Object::Pod(pod.clone()).reference();
     match best {
         Some((_, node)) => {
+            let e = used.entry(node.clone()).or_default();
+            *e = (e.0 + cpu, e.1 + mem, e.2 + 1);
             pod.spec.node_name = Some(node.clone());
             set_condition(
                 &mut pod,
@@ -203,7 +216,19 @@ pub fn set_condition(
     message: Option<String>,
     now: String,
 ) {
-    let existing = pod.status.conditions.iter_mut().find(|c| c.type_ == type_);
+    set_condition_in(&mut pod.status.conditions, type_, status, reason, message, now);
+}
+
+/// [`set_condition`] on a condition list.
+pub fn set_condition_in(
+    conditions: &mut Vec<PodCondition>,
+    type_: &str,
+    status: &str,
+    reason: Option<&str>,
+    message: Option<String>,
+    now: String,
+) {
+    let existing = conditions.iter_mut().find(|c| c.type_ == type_);
     match existing {
         Some(c) => {
             if c.status != status {
@@ -213,7 +238,7 @@ pub fn set_condition(
             c.reason = reason.map(str::to_owned);
             c.message = message;
         }
-        None => pod.status.conditions.push(PodCondition {
+        None => conditions.push(PodCondition {
             type_: type_.to_owned(),
             status: status.to_owned(),
             last_probe_time: None,

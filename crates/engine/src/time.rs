@@ -5,7 +5,6 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Unix time (seconds) of simulated t = 0: 2026-01-01T00:00:00Z. Fixed so that every run
 /// prints the same timestamps.
@@ -53,10 +52,18 @@ impl SimTime {
     /// Kubernetes API serializes `metav1.Time` (e.g. `2026-01-01T00:00:05Z`).
     pub fn rfc3339(self) -> String {
         let secs = EPOCH_UNIX_SECONDS + (self.0 / 1000) as i64;
-        OffsetDateTime::from_unix_timestamp(secs)
-            .ok()
-            .and_then(|t| t.format(&Rfc3339).ok())
-            .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+        match OffsetDateTime::from_unix_timestamp(secs) {
+            Ok(t) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            ),
+            Err(_) => "1970-01-01T00:00:00Z".to_owned(),
+        }
     }
 }
 

@@ -614,6 +614,7 @@ impl World {
         {
             let mut ctx = self.ctx();
             f(&mut kubelet, &mut ctx);
+            kubelet.flush_status(&mut ctx);
         }
         self.kubelets.insert(node.to_owned(), kubelet);
     }
