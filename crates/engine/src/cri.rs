@@ -2,6 +2,7 @@
 //! `runtime.v1` method names and message fields), the runtime's state, and the image store.
 
 pub mod images;
+pub mod process;
 pub mod runtime;
 
 use serde::Serialize;
