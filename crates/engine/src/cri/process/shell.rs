@@ -5012,3 +5012,955 @@ impl Shell {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// An in-memory container: files, a clock, DNS and HTTP tables, processes.
+    #[derive(Default)]
+    struct TestHost {
+        now: u64,
+        files: BTreeMap<String, String>,
+        dirs: BTreeSet<String>,
+        env: BTreeMap<String, String>,
+        dns: BTreeMap<String, Vec<String>>,
+        http: BTreeMap<String, HttpOutcome>,
+        procs: Vec<String>,
+        signals: Vec<(String, Signal)>,
+    }
+
+    fn parent(path: &str) -> String {
+        match path.rfind('/') {
+            Some(0) | None => "/".into(),
+            Some(i) => path.get(..i).unwrap_or("/").to_owned(),
+        }
+    }
+
+    impl TestHost {
+        fn new() -> TestHost {
+            let mut h = TestHost::default();
+            for d in [
+                "/",
+                "/tmp",
+                "/etc",
+                "/var",
+                "/var/run",
+                "/var/run/secrets",
+                "/var/run/secrets/kubernetes.io",
+            ] {
+                h.dirs.insert(d.into());
+            }
+            h.dirs
+                .insert("/var/run/secrets/kubernetes.io/serviceaccount".into());
+            h.files.insert(
+                "/var/run/secrets/kubernetes.io/serviceaccount/namespace".into(),
+                "default".into(),
+            );
+            h.env.insert("HOSTNAME".into(), "pod-1".into());
+            h.env
+                .insert("PATH".into(), "/usr/sbin:/usr/bin:/sbin:/bin".into());
+            h
+        }
+    }
+
+    impl Host for TestHost {
+        fn now(&self) -> SimTime {
+            SimTime::from_millis(self.now)
+        }
+        fn read_file(&self, path: &str) -> Result<String, FsError> {
+            if self.dirs.contains(path) {
+                return Err(FsError::IsDir);
+            }
+            self.files.get(path).cloned().ok_or(FsError::NotFound)
+        }
+        fn write_file(&mut self, path: &str, data: &str, append: bool) -> Result<(), FsError> {
+            if self.dirs.contains(path) {
+                return Err(FsError::IsDir);
+            }
+            if !self.dirs.contains(&parent(path)) {
+                return Err(FsError::NotFound);
+            }
+            let f = self.files.entry(path.into()).or_default();
+            if !append {
+                f.clear();
+            }
+            f.push_str(data);
+            Ok(())
+        }
+        fn remove(&mut self, path: &str, recursive: bool) -> Result<(), FsError> {
+            if self.files.remove(path).is_some() {
+                return Ok(());
+            }
+            if !self.dirs.contains(path) {
+                return Err(FsError::NotFound);
+            }
+            let prefix = format!("{path}/");
+            let has_children = self
+                .files
+                .keys()
+                .chain(self.dirs.iter())
+                .any(|k| k.starts_with(&prefix));
+            if has_children && !recursive {
+                return Err(FsError::NotEmpty);
+            }
+            self.files.retain(|k, _| !k.starts_with(&prefix));
+            self.dirs.retain(|k| !k.starts_with(&prefix) && k != path);
+            Ok(())
+        }
+        fn is_file(&self, path: &str) -> bool {
+            self.files.contains_key(path)
+        }
+        fn is_dir(&self, path: &str) -> bool {
+            self.dirs.contains(path)
+        }
+        fn mkdir(&mut self, path: &str, parents: bool) -> Result<(), FsError> {
+            if self.dirs.contains(path) || self.files.contains_key(path) {
+                return if parents && self.dirs.contains(path) {
+                    Ok(())
+                } else {
+                    Err(FsError::Exists)
+                };
+            }
+            if !self.dirs.contains(&parent(path)) {
+                if !parents {
+                    return Err(FsError::NotFound);
+                }
+                self.mkdir(&parent(path), true)?;
+            }
+            self.dirs.insert(path.into());
+            Ok(())
+        }
+        fn list_dir(&self, path: &str) -> Result<Vec<String>, FsError> {
+            if !self.dirs.contains(path) {
+                return Err(FsError::NotFound);
+            }
+            let names: BTreeSet<String> = self
+                .files
+                .keys()
+                .chain(self.dirs.iter())
+                .filter(|k| k.as_str() != path && parent(k) == path)
+                .filter_map(|k| k.rsplit('/').next().map(str::to_owned))
+                .collect();
+            Ok(names.into_iter().collect())
+        }
+        fn env(&self) -> BTreeMap<String, String> {
+            self.env.clone()
+        }
+        fn hostname(&self) -> String {
+            "pod-1".into()
+        }
+        fn lookup(&self, name: &str) -> DnsAnswer {
+            DnsAnswer {
+                server: "10.96.0.10".into(),
+                name: name.into(),
+                addresses: self.dns.get(name).cloned().unwrap_or_default(),
+            }
+        }
+        fn http_get(&mut self, url: &str, _timeout_ms: u64) -> HttpOutcome {
+            self.http
+                .get(url)
+                .cloned()
+                .unwrap_or(HttpOutcome::BadAddress)
+        }
+        fn run_program(&mut self, argv: &[String]) -> Option<(i32, String, String)> {
+            (argv.first()? == "redis-cli").then(|| (0, "PONG\n".into(), String::new()))
+        }
+        fn process_names(&self) -> Vec<String> {
+            self.procs.clone()
+        }
+        fn signal_process(&mut self, name: &str, signal: Signal) -> bool {
+            let hit = self.procs.iter().any(|p| p == name);
+            if hit {
+                self.signals.push((name.into(), signal));
+            }
+            hit
+        }
+    }
+
+    fn sv(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn shell(script: &str) -> Shell {
+        Shell::from_argv(&sv(&["sh", "-c", script])).unwrap_or_else(Shell::from_parse_error)
+    }
+
+    fn sleeping(ms: u64) -> ShellState {
+        ShellState::Sleeping {
+            until: SimTime::from_millis(ms),
+        }
+    }
+
+    fn stdout(lines: &[(Stream, String)]) -> Vec<String> {
+        lines
+            .iter()
+            .filter(|(s, _)| *s == Stream::Stdout)
+            .map(|(_, l)| l.clone())
+            .collect()
+    }
+
+    fn stderr(lines: &[(Stream, String)]) -> Vec<String> {
+        lines
+            .iter()
+            .filter(|(s, _)| *s == Stream::Stderr)
+            .map(|(_, l)| l.clone())
+            .collect()
+    }
+
+    /// Runs a script that must finish without sleeping: exit status, stdout, stderr lines.
+    fn run(host: &mut TestHost, script: &str) -> (i32, Vec<String>, Vec<String>) {
+        let mut sh = shell(script);
+        let mut st = sh.run(host);
+        while let ShellState::Sleeping { until } = st {
+            host.now = until.as_millis();
+            st = sh.run(host);
+        }
+        let lines = sh.take_output();
+        let code = match st {
+            ShellState::Exited(c) => c,
+            _ => -1,
+        };
+        (code, stdout(&lines), stderr(&lines))
+    }
+
+    fn out(script: &str) -> Vec<String> {
+        run(&mut TestHost::new(), script).1
+    }
+
+    #[test]
+    fn liveness_example_creates_then_removes_the_file() {
+        let mut host = TestHost::new();
+        let mut sh = shell("touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600");
+        assert_eq!(sh.run(&mut host), sleeping(30_000));
+        assert!(host.is_file("/tmp/healthy"));
+        let probe = Shell::exec(&sv(&["cat", "/tmp/healthy"]), &mut host, 1000);
+        assert_eq!(
+            (probe.exit_code, probe.stderr.as_str(), probe.timed_out),
+            (0, "", false)
+        );
+        host.now = 10_000;
+        assert_eq!(
+            sh.run(&mut host),
+            sleeping(30_000),
+            "an early call changes nothing"
+        );
+        host.now = 30_000;
+        assert_eq!(sh.run(&mut host), sleeping(630_000));
+        assert!(!host.is_file("/tmp/healthy"));
+        let probe = Shell::exec(&sv(&["cat", "/tmp/healthy"]), &mut host, 1000);
+        assert_eq!(probe.exit_code, 1);
+        assert_eq!(
+            probe.stderr,
+            "cat: can't open '/tmp/healthy': No such file or directory\n"
+        );
+        host.now = 630_000;
+        assert_eq!(sh.run(&mut host), ShellState::Exited(0));
+    }
+
+    #[test]
+    fn init_container_waits_for_the_service_name() {
+        let mut host = TestHost::new();
+        let name = "myservice.default.svc.cluster.local";
+        let mut sh = shell(
+            "until nslookup myservice.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; \
+             do echo waiting for myservice; sleep 2; done",
+        );
+        assert_eq!(sh.run(&mut host), sleeping(2000));
+        let lines = sh.take_output();
+        assert_eq!(
+            stdout(&lines),
+            [
+                "Server:    10.96.0.10",
+                "Address 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local",
+                "",
+                "waiting for myservice"
+            ]
+        );
+        assert_eq!(
+            stderr(&lines),
+            [format!("nslookup: can't resolve '{name}'")]
+        );
+        host.now = 2000;
+        assert_eq!(sh.run(&mut host), sleeping(4000));
+        assert_eq!(
+            stdout(&sh.take_output()).last().map(String::as_str),
+            Some("waiting for myservice")
+        );
+        host.dns.insert(name.into(), vec!["10.96.5.6".into()]);
+        host.now = 4000;
+        assert_eq!(sh.run(&mut host), ShellState::Exited(0));
+        let lines = sh.take_output();
+        assert_eq!(
+            stdout(&lines),
+            [
+                "Server:    10.96.0.10",
+                "Address 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local",
+                "",
+                &format!("Name:      {name}"),
+                &format!("Address 1: 10.96.5.6 {name}"),
+            ]
+        );
+        assert!(stderr(&lines).is_empty());
+    }
+
+    #[test]
+    fn echo_then_sleep() {
+        let mut host = TestHost::new();
+        let mut sh = shell("echo The app is running! && sleep 3600");
+        assert_eq!(sh.run(&mut host), sleeping(3_600_000));
+        assert_eq!(
+            sh.take_output(),
+            [(Stream::Stdout, "The app is running!".to_owned())]
+        );
+    }
+
+    #[test]
+    fn pid1_ignores_untrapped_term_but_not_kill() {
+        let mut host = TestHost::new();
+        let mut sh = shell("sleep 3600");
+        assert_eq!(sh.run(&mut host), sleeping(3_600_000));
+        assert!(!sh.signal(Signal::Term, true));
+        assert_eq!(sh.run(&mut host), sleeping(3_600_000));
+        assert!(sh.signal(Signal::Kill, true));
+        assert_eq!(sh.run(&mut host), ShellState::Exited(137));
+        let mut sh = shell("sleep 3600");
+        sh.run(&mut host);
+        assert!(sh.signal(Signal::Term, false), "not PID 1: default action");
+        assert_eq!(sh.run(&mut host), ShellState::Exited(143));
+    }
+
+    #[test]
+    fn trap_interrupts_wait_at_once() {
+        let mut host = TestHost::new();
+        let mut sh = shell("trap 'echo bye; exit 0' TERM; sleep 1000 & wait");
+        assert_eq!(sh.run(&mut host), sleeping(1_000_000));
+        host.now = 5000;
+        assert!(sh.signal(Signal::Term, true));
+        assert_eq!(sh.run(&mut host), ShellState::Exited(0));
+        assert_eq!(stdout(&sh.take_output()), ["bye"]);
+        // Without exit in the handler, wait returns 128+15 and the script goes on.
+        let mut sh = shell("trap 'echo got TERM' SIGTERM 15; sleep 100 & wait; echo \"wait=$?\"");
+        assert_eq!(sh.run(&mut host), sleeping(5000 + 100_000));
+        assert!(sh.signal(Signal::Term, true));
+        assert_eq!(sh.run(&mut host), ShellState::Exited(0));
+        assert_eq!(stdout(&sh.take_output()), ["got TERM", "wait=143"]);
+    }
+
+    #[test]
+    fn trap_waits_for_the_foreground_sleep() {
+        let mut host = TestHost::new();
+        let mut sh = shell("trap 'echo stopping; exit 3' TERM; echo up; sleep 30; echo never");
+        assert_eq!(sh.run(&mut host), sleeping(30_000));
+        host.now = 1000;
+        assert!(sh.signal(Signal::Term, true));
+        assert_eq!(sh.run(&mut host), sleeping(30_000));
+        host.now = 30_000;
+        assert_eq!(sh.run(&mut host), ShellState::Exited(3));
+        assert_eq!(stdout(&sh.take_output()), ["up", "stopping"]);
+    }
+
+    #[test]
+    fn exec_runs_on_a_private_clock_with_a_budget() {
+        let mut host = TestHost::new();
+        let r = Shell::exec(&sv(&["sh", "-c", "sleep 5"]), &mut host, 1000);
+        assert!(r.timed_out);
+        assert_eq!((r.exit_code, r.elapsed_ms), (-1, 1000));
+        let r = Shell::exec(
+            &sv(&["/bin/sh", "-c", "sleep 0.5; echo hi; exit 4"]),
+            &mut host,
+            1000,
+        );
+        assert_eq!(
+            (r.exit_code, r.stdout.as_str(), r.elapsed_ms, r.timed_out),
+            (4, "hi\n", 500, false)
+        );
+        assert_eq!(host.now, 0, "the host clock did not move");
+        let r = Shell::exec(&sv(&["redis-cli", "ping"]), &mut host, 1000);
+        assert_eq!((r.exit_code, r.stdout.as_str()), (0, "PONG\n"));
+        let r = Shell::exec(&sv(&["pg_isready"]), &mut host, 1000);
+        assert_eq!(
+            (r.exit_code, r.stderr.as_str()),
+            (127, "sh: pg_isready: not found\n")
+        );
+        let r = Shell::exec(&sv(&["tail", "-f", "/dev/null"]), &mut host, 1000);
+        assert!(r.timed_out);
+    }
+
+    #[test]
+    fn syntax_errors_use_busybox_wording() {
+        let cases = [
+            (
+                "if true; then echo x",
+                "unexpected end of file (expecting \"fi\")",
+            ),
+            ("fi", "unexpected \"fi\""),
+            ("echo 'abc", "unterminated quoted string"),
+            ("echo \"abc", "unterminated quoted string"),
+            ("echo a )", "unexpected \")\""),
+            ("while true; do done", "unexpected \"done\""),
+            (
+                "while true; echo",
+                "unexpected end of file (expecting \"do\")",
+            ),
+            ("for 1 in a; do :; done", "bad for loop variable"),
+            (
+                "case x in a) echo;;",
+                "unexpected end of file (expecting \")\")",
+            ),
+            ("echo a;;", "unexpected \";;\""),
+            ("{ echo a", "unexpected end of file (expecting \"}\")"),
+            ("echo $(echo", "unexpected end of file (expecting \")\")"),
+            ("echo ${x", "missing '}'"),
+            ("ls >", "unexpected end of file"),
+            ("| grep x", "unexpected \"|\""),
+        ];
+        for (script, msg) in cases {
+            let want = format!("sh: syntax error: {msg}");
+            assert_eq!(
+                Shell::parse(script, &[]).err(),
+                Some(ParseError(want.clone())),
+                "{script}"
+            );
+            let (code, _, err) = run(&mut TestHost::new(), script);
+            assert_eq!((code, err), (2, vec![want]), "{script}");
+        }
+    }
+
+    #[test]
+    fn wget_messages() {
+        let mut host = TestHost::new();
+        let ok = |body: &str| HttpOutcome::Response {
+            remote: "10.96.5.6:80".into(),
+            status: 200,
+            reason: "OK".into(),
+            body: body.into(),
+            elapsed_ms: 20,
+        };
+        host.http.insert("http://web/".into(), ok("<h1>hi</h1>\n"));
+        host.http.insert("http://web/status.json".into(), ok("{}"));
+        host.http.insert(
+            "http://web/missing".into(),
+            HttpOutcome::Response {
+                remote: "10.96.5.6:80".into(),
+                status: 404,
+                reason: "Not Found".into(),
+                body: String::new(),
+                elapsed_ms: 5,
+            },
+        );
+        host.http.insert(
+            "http://db:5432/".into(),
+            HttpOutcome::Refused {
+                remote: "10.96.7.7:5432".into(),
+            },
+        );
+        host.http.insert(
+            "http://slow/".into(),
+            HttpOutcome::Timeout {
+                remote: "10.96.8.8:80".into(),
+            },
+        );
+
+        let (code, o, e) = run(&mut host, "wget -O /tmp/page http://web/");
+        assert_eq!((code, o.len()), (0, 0));
+        assert_eq!(
+            e,
+            [
+                "Connecting to web (10.96.5.6:80)",
+                "saving to '/tmp/page'",
+                "'/tmp/page' saved"
+            ]
+        );
+        assert_eq!(
+            host.files.get("/tmp/page").map(String::as_str),
+            Some("<h1>hi</h1>\n")
+        );
+        assert_eq!(
+            run(&mut host, "wget -qO- http://web/"),
+            (0, vec!["<h1>hi</h1>".to_owned()], vec![])
+        );
+        assert_eq!(
+            run(
+                &mut host,
+                "cd /tmp && wget -q http://web/status.json && cat status.json"
+            )
+            .1,
+            ["{}"]
+        );
+        let (code, _, e) = run(&mut host, "wget -q -O - http://web/missing");
+        assert_eq!(
+            (code, e),
+            (
+                1,
+                vec!["wget: server returned error: HTTP/1.1 404 Not Found".to_owned()]
+            )
+        );
+        assert_eq!(
+            run(&mut host, "wget http://nowhere/").2,
+            ["wget: bad address 'nowhere'"]
+        );
+        assert_eq!(
+            run(&mut host, "wget -T 2 http://db:5432/").2,
+            [
+                "Connecting to db:5432 (10.96.7.7:5432)",
+                "wget: can't connect to remote host (10.96.7.7): Connection refused"
+            ]
+        );
+        let mut host2 = TestHost::new();
+        host2.http = host.http.clone();
+        let mut sh = shell("wget -q -T 5 http://slow/; echo $?");
+        assert_eq!(
+            sh.run(&mut host2),
+            sleeping(5000),
+            "the timeout takes simulated time"
+        );
+        host2.now = 5000;
+        assert_eq!(sh.run(&mut host2), ShellState::Exited(0));
+        let lines = sh.take_output();
+        assert_eq!(
+            (stdout(&lines), stderr(&lines)),
+            (
+                vec!["1".to_owned()],
+                vec!["wget: download timed out".to_owned()]
+            )
+        );
+    }
+
+    #[test]
+    fn nslookup_formats() {
+        let mut host = TestHost::new();
+        host.dns
+            .insert("kubernetes.default".into(), vec!["10.96.0.1".into()]);
+        let (code, o, _) = run(&mut host, "nslookup kubernetes.default");
+        assert_eq!(code, 0);
+        assert_eq!(
+            o.get(3..).unwrap_or_default(),
+            [
+                "Name:      kubernetes.default",
+                "Address 1: 10.96.0.1 kubernetes.default"
+            ]
+        );
+        host.env.insert("BUSYBOX_VERSION".into(), "1.36.1".into());
+        let (code, o, _) = run(&mut host, "nslookup kubernetes.default");
+        assert_eq!(code, 0);
+        assert_eq!(
+            o,
+            [
+                "Server:\t\t10.96.0.10",
+                "Address:\t10.96.0.10:53",
+                "",
+                "Name:\tkubernetes.default",
+                "Address: 10.96.0.1",
+                ""
+            ]
+        );
+        let (code, o, _) = run(&mut host, "nslookup nope");
+        assert_eq!(
+            (code, o.get(3).map(String::as_str)),
+            (1, Some("** server can't find nope: NXDOMAIN"))
+        );
+    }
+
+    #[test]
+    fn control_flow_variables_and_expansions() {
+        assert_eq!(
+            out("for i in 1 2 3; do echo \"n=$i\"; done"),
+            ["n=1", "n=2", "n=3"]
+        );
+        assert_eq!(
+            out("x=5; y=$((x * 2 + 1)); echo $y $((y % 4)) $((y > 10)) $((7 / 2))"),
+            ["11 3 1 3"]
+        );
+        assert_eq!(
+            out("i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo $i"),
+            ["3"]
+        );
+        assert_eq!(
+            out(
+                "for f in a.txt b.log c; do case $f in *.txt|*.md) echo text;; *.log) echo log;; *) echo other;; esac; done"
+            ),
+            ["text", "log", "other"]
+        );
+        assert_eq!(
+            out("false; echo $?; true; echo $?; ! true; echo $?"),
+            ["1", "0", "1"]
+        );
+        assert_eq!(
+            out("echo ${U:-def} ${#HOSTNAME} ${V:=set} $V; X=; echo \"[${X:-e}][${X-u}]\""),
+            ["def 5 set set", "[e][]"]
+        );
+        assert_eq!(
+            out("f=archive.tar.gz; echo ${f%.*} ${f%%.*} ${f#*.} ${f##*.}"),
+            ["archive.tar archive tar.gz gz"]
+        );
+        assert_eq!(
+            out(
+                "ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace); echo \"ns=$ns\" `echo hi`"
+            ),
+            ["ns=default hi"]
+        );
+        assert_eq!(
+            out("A=\"a  b\"; set -- $A \"$A\"; echo $#; for x in \"$@\"; do echo \"<$x>\"; done"),
+            ["3", "<a>", "<b>", "<a  b>"]
+        );
+        assert_eq!(
+            out("f() { local v=in; echo \"$1-$v\"; return 3; }; v=out; f x; echo $? $v"),
+            ["x-in", "3 out"]
+        );
+        assert_eq!(
+            out("if [ -f /nope ]; then echo a; elif [ -d /tmp ]; then echo b; else echo c; fi"),
+            ["b"]
+        );
+        assert_eq!(
+            out("for i in 1 2 3 4; do [ $i = 2 ] && continue; [ $i = 4 ] && break; echo $i; done"),
+            ["1", "3"]
+        );
+        assert_eq!(
+            out("echo 'single $x' \"dq \\$x \\\"q\\\"\" back\\ slash"),
+            ["single $x dq $x \"q\" back slash"]
+        );
+        assert_eq!(
+            out("printf '%s=%d%%\\n' a 5 b 7; printf '%5s|%-3s|%03d\\n' x y 7"),
+            ["a=5%", "b=7%", "    x|y  |007"]
+        );
+        assert_eq!(out("echo -n a; echo -e 'b\\tc'"), ["ab\tc"]);
+        assert_eq!(
+            out("expr 3 + 4; expr 10 / 3; test 3 -gt 2 -a ! -z x && echo yes"),
+            ["7", "3", "yes"]
+        );
+        assert_eq!(
+            out("cat <<EOF\nhello $HOSTNAME\nEOF\ncat <<'E'\n$x\nE"),
+            ["hello pod-1", "$x"]
+        );
+        assert_eq!(out("echo $0 $1; sh -c 'echo $0 $1' a b"), ["sh", "a b"]);
+        assert_eq!(
+            out("date; date +%s; date +%Y-%m-%dT%H:%M:%SZ"),
+            [
+                "Thu Jan  1 00:00:00 UTC 2026",
+                "1767225600",
+                "2026-01-01T00:00:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn redirections_and_pipelines() {
+        let mut host = TestHost::new();
+        let (code, o, e) = run(
+            &mut host,
+            "echo one > /tmp/f; echo two >> /tmp/f; cat /tmp/f | wc -l; wc -l < /tmp/f; \
+             cat /nope 2>/dev/null || echo failed; ls /nope 2>&1 | grep -q 'No such' && echo matched; \
+             echo err >&2; seq 1 10 | head -n 2; seq 5 | tail -n 1; echo a b c | grep -v x; \
+             while read line; do echo \"got $line\"; done < /tmp/f",
+        );
+        assert_eq!(code, 0);
+        assert_eq!(
+            o,
+            [
+                "2", "2", "failed", "matched", "1", "2", "5", "a b c", "got one", "got two"
+            ]
+        );
+        assert_eq!(e, ["err"]);
+        assert_eq!(
+            host.files.get("/tmp/f").map(String::as_str),
+            Some("one\ntwo\n")
+        );
+        let (code, _, e) = run(&mut host, "echo x > /missing/dir/f");
+        assert_eq!(
+            (code, e),
+            (
+                1,
+                vec!["sh: can't create /missing/dir/f: nonexistent directory".to_owned()]
+            )
+        );
+        let (code, _, e) = run(&mut host, "cat < /nope");
+        assert_eq!(
+            (code, e),
+            (1, vec!["sh: can't open /nope: no such file".to_owned()])
+        );
+        assert_eq!(
+            run(
+                &mut host,
+                "{ echo a; echo b; } > /tmp/g; (cd /tmp; cat g) | grep b"
+            )
+            .1,
+            ["b"]
+        );
+        assert_eq!(
+            run(&mut host, "echo hi | read v; echo \"[$v]\"").1,
+            ["[]"],
+            "pipeline stages are subshells"
+        );
+    }
+
+    #[test]
+    fn files_and_errors() {
+        let mut host = TestHost::new();
+        assert_eq!(
+            run(&mut host, "rm /tmp/x"),
+            (
+                1,
+                vec![],
+                vec!["rm: can't remove '/tmp/x': No such file or directory".into()]
+            )
+        );
+        assert_eq!(
+            run(
+                &mut host,
+                "rm -f /tmp/x; mkdir -p /tmp/a/b && touch /tmp/a/b/c && ls /tmp/a/b"
+            )
+            .1,
+            ["c"]
+        );
+        assert_eq!(
+            run(&mut host, "mkdir /tmp/a").2,
+            ["mkdir: can't create directory '/tmp/a': File exists"]
+        );
+        assert_eq!(
+            run(&mut host, "ls /x"),
+            (1, vec![], vec!["ls: /x: No such file or directory".into()])
+        );
+        assert_eq!(
+            run(&mut host, "rm -rf /tmp/a; [ -e /tmp/a ] || echo gone").1,
+            ["gone"]
+        );
+        assert_eq!(
+            run(&mut host, "nosuch --flag"),
+            (127, vec![], vec!["sh: nosuch: not found".into()])
+        );
+        assert_eq!(
+            run(&mut host, "cd /nowhere").2,
+            ["sh: cd: line 1: can't cd to /nowhere: No such file or directory"]
+        );
+    }
+
+    #[test]
+    fn set_e_exits_on_the_first_failure_outside_conditions() {
+        let (code, o, e) = run(
+            &mut TestHost::new(),
+            "set -e; if false; then :; fi; false || echo ok; false && echo no; echo before; cat /nope; echo after",
+        );
+        assert_eq!((code, o), (1, vec!["ok".to_owned(), "before".to_owned()]));
+        assert_eq!(e, ["cat: can't open '/nope': No such file or directory"]);
+        assert_eq!(
+            run(
+                &mut TestHost::new(),
+                "sh -ec 'false; echo no'; echo \"rc=$?\""
+            )
+            .1,
+            ["rc=1"]
+        );
+    }
+
+    #[test]
+    fn processes_and_jobs() {
+        let mut host = TestHost::new();
+        host.procs = sv(&["nginx", "sh"]);
+        assert_eq!(run(&mut host, "killall -0 nginx && echo up").1, ["up"]);
+        assert_eq!(
+            run(&mut host, "killall -0 redis"),
+            (1, vec![], vec!["killall: redis: no process killed".into()])
+        );
+        assert_eq!(run(&mut host, "killall -QUIT nginx; pidof nginx").1, ["1"]);
+        assert_eq!(host.signals, [("nginx".to_owned(), Signal::Quit)]);
+        assert_eq!(
+            run(
+                &mut host,
+                "kill -0 1 && echo alive; kill -TERM 1; echo still"
+            )
+            .1,
+            ["alive", "still"]
+        );
+        assert_eq!(
+            run(
+                &mut host,
+                "trap 'echo trapped' TERM; kill -TERM $$; echo after"
+            )
+            .1,
+            ["trapped", "after"]
+        );
+        assert_eq!(
+            run(&mut host, "trap -- 'echo t' INT; trap").1,
+            ["trap -- 'echo t' INT"]
+        );
+        assert_eq!(
+            run(&mut host, "trap 'echo cleanup' EXIT; echo work; exit 5"),
+            (5, vec!["work".into(), "cleanup".into()], vec![])
+        );
+
+        // Background loop and foreground sleep interleave on the simulated clock.
+        let mut sh = shell(
+            "(for i in 1 2 3; do sleep 1; echo tick $i; done) & sleep 2; echo main; wait; echo done $!",
+        );
+        assert_eq!(sh.run(&mut host), sleeping(1000));
+        for t in [1000, 2000, 3000] {
+            host.now = t;
+            sh.run(&mut host);
+        }
+        assert_eq!(sh.run(&mut host), ShellState::Exited(0));
+        assert_eq!(
+            stdout(&sh.take_output()),
+            ["tick 1", "tick 2", "main", "tick 3", "done 7"]
+        );
+    }
+
+    #[test]
+    fn resumes_inside_nested_loops_and_functions() {
+        let mut host = TestHost::new();
+        let mut sh = shell(
+            "f() { for j in a b; do echo \"$1$j\"; sleep 1; done; }; for i in 1 2; do f $i; done; echo end",
+        );
+        let mut seen = Vec::new();
+        loop {
+            match sh.run(&mut host) {
+                ShellState::Sleeping { until } => host.now = until.as_millis(),
+                st => {
+                    assert_eq!(st, ShellState::Exited(0));
+                    break;
+                }
+            }
+            seen.extend(stdout(&sh.take_output()));
+        }
+        seen.extend(stdout(&sh.take_output()));
+        assert_eq!(seen, ["1a", "1b", "2a", "2b", "end"]);
+        assert_eq!(host.now, 4000);
+    }
+
+    #[test]
+    fn busy_loops_and_blocking_commands() {
+        let mut host = TestHost::new();
+        let mut sh = shell("while true; do :; done");
+        assert_eq!(sh.run(&mut host), sleeping(BUSY_SLICE_MS));
+        for script in [
+            "sleep infinity",
+            "tail -f /dev/null",
+            "yes > /dev/null",
+            "sleep 1000 & wait; sleep infinity",
+        ] {
+            let mut sh = shell(script);
+            let st = sh.run(&mut host);
+            assert!(
+                matches!(st, ShellState::Blocked | ShellState::Sleeping { .. }),
+                "{script}: {st:?}"
+            );
+        }
+        assert_eq!(shell("sleep inf").run(&mut host), ShellState::Blocked);
+        assert_eq!(
+            shell("read x").run(&mut host),
+            ShellState::Exited(1),
+            "stdin is /dev/null"
+        );
+        let mut sh = shell("read x");
+        sh.set_stdin_attached(true);
+        assert_eq!(sh.run(&mut host), ShellState::Blocked);
+        assert_eq!(shell("sleep 1m").run(&mut host), sleeping(60_000));
+        assert_eq!(
+            run(&mut host, "sleep abc").2,
+            ["sleep: invalid number 'abc'"]
+        );
+    }
+
+    const FRAGMENTS: &[&str] = &[
+        "echo",
+        " ",
+        "x",
+        "$x",
+        "${x:-y}",
+        "$(",
+        ")",
+        "`",
+        "'",
+        "\"",
+        "|",
+        "||",
+        "&&",
+        ";",
+        ";;",
+        "&",
+        "\n",
+        "if",
+        "then",
+        "else",
+        "fi",
+        "while",
+        "do",
+        "done",
+        "for",
+        "in",
+        "case",
+        "esac",
+        "(",
+        "{",
+        "}",
+        "<",
+        ">",
+        ">>",
+        "2>&1",
+        "<<E",
+        "E",
+        "$((",
+        "))",
+        "1+",
+        "sleep 1",
+        "false",
+        "true",
+        "break",
+        "continue",
+        "exit",
+        "f()",
+        "read v",
+        "wait",
+        "trap",
+        "seq 3",
+        "cat",
+        "#",
+        "\\",
+        "$@",
+        "*",
+        "=",
+        "a=",
+        "set -e",
+        "kill -TERM 1",
+        "yes",
+        "sleep infinity",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn arbitrary_input_never_panics(text in ".{0,80}") {
+            exercise(&text);
+        }
+
+        #[test]
+        fn arbitrary_token_soup_never_panics(idx in proptest::collection::vec(0..FRAGMENTS.len(), 0..30)) {
+            let text: String = idx.iter().filter_map(|i| FRAGMENTS.get(*i)).copied().collect::<Vec<_>>().join(" ");
+            exercise(&text);
+        }
+    }
+
+    /// Parses and runs a script for a few steps of simulated time; must not panic and must
+    /// return from every call.
+    fn exercise(text: &str) {
+        let _ = Shell::parse(text, &[]);
+        let mut host = TestHost::new();
+        let mut sh = shell(text);
+        for _ in 0..4 {
+            match sh.run(&mut host) {
+                ShellState::Sleeping { until } => host.now = until.as_millis(),
+                ShellState::Blocked => {
+                    sh.signal(Signal::Term, true);
+                }
+                ShellState::Exited(_) => break,
+            }
+            let _ = sh.take_output();
+        }
+        let _ = Shell::exec(&sv(&["sh", "-c", text]), &mut host, 50);
+    }
+}
