@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use nodelab_engine::report::describe::describe_pod;
-use nodelab_engine::report::{events_table, pods_table, run_report};
+use nodelab_engine::report::{events_table, pods_table, run_report, top_table};
 use nodelab_engine::time::parse_duration;
 use nodelab_engine::{Kind, Manifest, ObjectRef, SimTime, World, decode_manifests};
 
@@ -48,6 +48,9 @@ enum Command {
         /// Also print the container log (`POD[:CONTAINER]`, like `kubectl logs`; text).
         #[arg(long, value_name = "POD[:CONTAINER]")]
         logs: Vec<String>,
+        /// Also print `kubectl top pod` for the running pods (text).
+        #[arg(long)]
+        top: bool,
     },
     /// Validate a lessons folder: every scenario parses and runs.
     Check {
@@ -81,7 +84,8 @@ fn main() -> ExitCode {
             apply_at,
             describe,
             logs,
-        } => match run(&files, &until, seed, format, &apply_at, &describe, &logs) {
+            top,
+        } => match run(&files, &until, seed, format, &apply_at, &describe, &logs, top) {
             Ok(out) => {
                 print!("{out}");
                 ExitCode::SUCCESS
@@ -119,6 +123,7 @@ fn pod_ref(text: &str) -> ObjectRef {
 }
 
 /// Loads, simulates and renders; `Err` holds one message per problem.
+#[allow(clippy::too_many_arguments)]
 fn run(
     files: &[PathBuf],
     until: &str,
@@ -127,6 +132,7 @@ fn run(
     apply_at: &[String],
     describe: &[String],
     logs: &[String],
+    top: bool,
 ) -> Result<String, Vec<String>> {
     let until = parse_duration(until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
     let mut manifests: Vec<Manifest> = Vec::new();
@@ -157,6 +163,9 @@ fn run(
         }
         Format::Text => {
             let mut out = format!("{}\n{}", events_table(&world), pods_table(&world));
+            if top {
+                out.push_str(&format!("\n{}", top_table(&world)));
+            }
             for d in describe {
                 let text = describe_pod(&world, &pod_ref(d))
                     .ok_or_else(|| vec![format!("nodelab: --describe: pods {d:?} not found")])?;

@@ -333,3 +333,21 @@ pub fn pods_table(world: &World) -> String {
         &rows,
     )
 }
+
+/// `kubectl top pod`: NAME, CPU(cores), MEMORY(bytes) for pods with running containers.
+pub fn top_table(world: &World) -> String {
+    let rows: Vec<Vec<String>> = world
+        .list(Kind::Pod)
+        .filter_map(|o| {
+            let key = o.reference();
+            let m = world.pod_metrics(&key);
+            if m.is_empty() {
+                return None;
+            }
+            let cpu: u64 = m.iter().map(|(_, s)| s.cpu_millis).sum();
+            let mem: u64 = m.iter().map(|(_, s)| s.memory_working_set).sum();
+            Some(vec![key.name, format!("{cpu}m"), format!("{}Mi", mem / (1024 * 1024))])
+        })
+        .collect();
+    table(&["NAME", "CPU(cores)", "MEMORY(bytes)"], &rows)
+}

@@ -589,6 +589,24 @@ impl World {
             .unwrap_or_default()
     }
 
+    /// `kubectl top pod`: CPU (millicores) and working-set memory (bytes) per running
+    /// container of the pod, with the CFS throttling counters.
+    pub fn pod_metrics(&self, pod: &ObjectRef) -> Vec<(String, crate::cri::runtime::ContainerStats)> {
+        let Some(Object::Pod(p)) = self.api.get(pod) else {
+            return Vec::new();
+        };
+        let Some(k) = self.kubelet_of(pod) else {
+            return Vec::new();
+        };
+        p.all_containers()
+            .filter_map(|c| {
+                let id = k.container_id(pod, &c.name)?;
+                let stats = k.runtime.container_stats(&id, self.now)?;
+                Some((c.name.clone(), stats))
+            })
+            .collect()
+    }
+
     /// Lab actions taken so far.
     pub fn lab_log(&self) -> &[LabRecord] {
         &self.lab_log
