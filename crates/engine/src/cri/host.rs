@@ -168,12 +168,12 @@ impl Host for ContainerHost<'_> {
     fn http_get(&mut self, url: &str, timeout_ms: u64) -> HttpOutcome {
         self.net.http_get(url, timeout_ms, self.now)
     }
-    fn run_program(&mut self, argv: &[String]) -> Option<(i32, String, String)> {
+    fn run_program(&mut self, argv: &[String], now: SimTime) -> Option<(i32, String, String)> {
         let comm = self.main.as_ref().map(|m| m.comm.clone())?;
         let args: Vec<&str> = argv.iter().map(String::as_str).collect();
         match (comm.as_str(), args.as_slice()) {
             ("nginx", [_, "-s", "quit" | "stop"]) => {
-                self.signal_process("nginx", Signal::Quit);
+                self.signal_process("nginx", Signal::Quit, now);
                 Some((0, String::new(), String::new()))
             }
             ("nginx", [_, "-s", "reload"]) => {
@@ -185,14 +185,13 @@ impl Host for ContainerHost<'_> {
             _ => None,
         }
     }
-    fn process_names(&self) -> Vec<String> {
+    fn process_names(&self, now: SimTime) -> Vec<String> {
         match &self.main {
-            Some(m) if m.exits_at.is_none_or(|t| t > self.now) => vec![m.comm.clone()],
+            Some(m) if m.exits_at.is_none_or(|t| t > now) => vec![m.comm.clone()],
             _ => Vec::new(),
         }
     }
-    fn signal_process(&mut self, name: &str, signal: Signal) -> bool {
-        let now = self.now;
+    fn signal_process(&mut self, name: &str, signal: Signal, now: SimTime) -> bool {
         let Some(main) = self.main.as_mut() else {
             return false;
         };

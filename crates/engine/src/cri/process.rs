@@ -162,11 +162,13 @@ pub trait Host {
     /// Runs a program the image ships that is not a shell applet (`nginx -s quit`,
     /// `redis-cli ping`, …): `Some((exit code, stdout, stderr))`, or `None` when the image
     /// has no such program.
-    fn run_program(&mut self, argv: &[String]) -> Option<(i32, String, String)>;
-    /// Names of the processes running in the container (for `killall`, `pidof`, `ps`).
-    fn process_names(&self) -> Vec<String>;
-    /// Sends a signal to the container's processes called `name`; whether any matched.
-    fn signal_process(&mut self, name: &str, signal: Signal) -> bool;
+    /// `now` is the caller's clock (an exec'd command's time runs ahead of the host's).
+    fn run_program(&mut self, argv: &[String], now: SimTime) -> Option<(i32, String, String)>;
+    /// Names of the processes running in the container at `now` (for `killall`, `pidof`).
+    fn process_names(&self, now: SimTime) -> Vec<String>;
+    /// Sends a signal at `now` to the container's processes called `name`; whether any
+    /// matched.
+    fn signal_process(&mut self, name: &str, signal: Signal, now: SimTime) -> bool;
 }
 
 /// What the lab changed about a process (lab actions): forced HTTP answers, a hang, extra

@@ -638,10 +638,11 @@ mod tests {
             &strings(&["--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"]),
         );
         let Ok(p) = p else { panic!("stress resolves") };
-        // 250M of pages touched at 1 GiB/s: past a 100Mi limit within a tenth of a second.
+        // 250M of pages touched at 1 MiB/ms on top of a 5.3 MiB base: past a 100Mi limit
+        // after (100 − 5.3125) ms, i.e. in the 95th millisecond.
         assert_eq!(
             p.memory_exceeds_at(SimTime::ZERO, 100 * MI),
-            Some(SimTime::from_millis(99))
+            Some(SimTime::from_millis(95))
         );
         let p = Program::resolve(&image("vish/stress"), &[], &strings(&["-cpus", "2"]));
         assert_eq!(p.map(|p| p.cpu_demand()), Ok(2000));

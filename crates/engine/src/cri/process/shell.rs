@@ -2956,14 +2956,14 @@ impl Host for Offset<'_> {
     fn http_get(&mut self, url: &str, timeout_ms: u64) -> HttpOutcome {
         self.inner.http_get(url, timeout_ms)
     }
-    fn run_program(&mut self, argv: &[String]) -> Option<(i32, String, String)> {
-        self.inner.run_program(argv)
+    fn run_program(&mut self, argv: &[String], now: SimTime) -> Option<(i32, String, String)> {
+        self.inner.run_program(argv, now)
     }
-    fn process_names(&self) -> Vec<String> {
-        self.inner.process_names()
+    fn process_names(&self, now: SimTime) -> Vec<String> {
+        self.inner.process_names(now)
     }
-    fn signal_process(&mut self, name: &str, signal: Signal) -> bool {
-        self.inner.signal_process(name, signal)
+    fn signal_process(&mut self, name: &str, signal: Signal, now: SimTime) -> bool {
+        self.inner.signal_process(name, signal, now)
     }
 }
 
@@ -3801,9 +3801,9 @@ impl Machine {
                         Some("0") => probe = true,
                         Some(s) if !s.is_empty() => sig = Signal::parse(s),
                         _ => {
-                            let exists = host.process_names().iter().any(|p| p == a);
+                            let exists = host.process_names(host.now()).iter().any(|p| p == a);
                             let hit = match sig {
-                                Some(s) if !probe => host.signal_process(a, s),
+                                Some(s) if !probe => host.signal_process(a, s, host.now()),
                                 _ => exists,
                             };
                             if !hit {
@@ -3818,7 +3818,7 @@ impl Machine {
                 Act::Done(status)
             }
             "pidof" => {
-                let procs = host.process_names();
+                let procs = host.process_names(host.now());
                 let pids: Vec<String> = procs
                     .iter()
                     .enumerate()
@@ -3942,7 +3942,7 @@ impl Machine {
                     Act::Done(2)
                 }
             },
-            _ => match host.run_program(argv) {
+            _ => match host.run_program(argv, host.now()) {
                 Some((code, out, err)) => {
                     self.out(host, &out);
                     self.write_to(host, self.io.err.clone(), &err);
@@ -5167,13 +5167,13 @@ mod tests {
                 .cloned()
                 .unwrap_or(HttpOutcome::BadAddress)
         }
-        fn run_program(&mut self, argv: &[String]) -> Option<(i32, String, String)> {
+        fn run_program(&mut self, argv: &[String], _now: SimTime) -> Option<(i32, String, String)> {
             (argv.first()? == "redis-cli").then(|| (0, "PONG\n".into(), String::new()))
         }
-        fn process_names(&self) -> Vec<String> {
+        fn process_names(&self, _now: SimTime) -> Vec<String> {
             self.procs.clone()
         }
-        fn signal_process(&mut self, name: &str, signal: Signal) -> bool {
+        fn signal_process(&mut self, name: &str, signal: Signal, _now: SimTime) -> bool {
             let hit = self.procs.iter().any(|p| p == name);
             if hit {
                 self.signals.push((name.into(), signal));
