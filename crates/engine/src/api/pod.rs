@@ -278,7 +278,7 @@ pub struct ContainerPort {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// Host IP to bind a host port to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "hostIP", skip_serializing_if = "Option::is_none")]
     pub host_ip: Option<String>,
 }
 
@@ -361,7 +361,7 @@ pub struct Volume {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projected: Option<Value>,
     /// Pod fields as files.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "downwardAPI", skip_serializing_if = "Option::is_none")]
     pub downward_api: Option<Value>,
     /// An NFS export.
     #[serde(default, skip_serializing_if = "Option::is_none")]
