@@ -177,8 +177,13 @@ impl ApiServer {
 
     /// Writes a pod's status (the `pods/status` subresource) in place.
     pub fn update_pod_status(&mut self, key: &ObjectRef, status: crate::api::pod::PodStatus) {
+        self.modify_pod(key, |p| p.status = status);
+    }
+
+    /// Changes a stored pod in place (a binding or a status patch) and records the change.
+    pub fn modify_pod(&mut self, key: &ObjectRef, f: impl FnOnce(&mut crate::api::pod::Pod)) {
         if let Some(Object::Pod(p)) = self.objects.get_mut(key) {
-            p.status = status;
+            f(p);
             self.resource_version += 1;
             p.metadata.resource_version = self.resource_version.to_string();
             self.watch_log.push(WatchEvent {

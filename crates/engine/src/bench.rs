@@ -54,10 +54,11 @@ pub fn pod_lifecycle_manifests() -> Vec<crate::api::Manifest> {
 }
 
 /// Creates the benchmark's pods and runs until every one is Ready (at most two simulated
-/// minutes). Returns how many pods became Ready (all of them, unless something is broken).
-pub fn run_pod_lifecycle(manifests: &[crate::api::Manifest]) -> usize {
+/// minutes). Returns how many pods became Ready (all of them, unless something is broken)
+/// and the world, so that the caller can stop its clock before the world is dropped.
+pub fn run_pod_lifecycle(manifests: &[crate::api::Manifest]) -> (usize, Option<World>) {
     let Ok(mut world) = World::from_manifests(manifests, Some(1)) else {
-        return 0;
+        return (0, None);
     };
     let ready = |w: &World| {
         w.list(crate::api::Kind::Pod)
@@ -79,7 +80,7 @@ pub fn run_pod_lifecycle(manifests: &[crate::api::Manifest]) -> usize {
             break;
         }
     }
-    ready(&world)
+    (ready(&world), Some(world))
 }
 
 #[cfg(test)]
@@ -87,6 +88,6 @@ mod tests {
     #[test]
     fn every_lifecycle_pod_becomes_ready() {
         let manifests = super::pod_lifecycle_manifests();
-        assert_eq!(super::run_pod_lifecycle(&manifests), super::LIFECYCLE_PODS);
+        assert_eq!(super::run_pod_lifecycle(&manifests).0, super::LIFECYCLE_PODS);
     }
 }

@@ -899,10 +899,8 @@ impl Kubelet {
         let Some(sandbox) = w.sandbox.clone() else {
             return;
         };
-        let mut status_pod = pod.clone();
-        status_pod.status.pod_ip = w.ip.clone();
-        status_pod.status.host_ip = Some(self.node_ip.clone());
-        let envs = match volumes::environment(&status_pod, &spec, ctx.api) {
+        let pod_ip = w.ip.clone().unwrap_or_default();
+        let envs = match volumes::environment(pod, &spec, ctx.api, (&pod_ip, &self.node_ip)) {
             Ok(e) => e,
             Err(msg) => {
                 self.event(ctx, EventType::Warning, key, "Failed", format!("Error: {msg}"));

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::api::pod::{Pod, PodCondition};
-use crate::api::{Kind, Object};
+use crate::api::{Kind, Object, ObjectRef};
 use crate::ctx::Ctx;
 use crate::events::EventType;
 
@@ -37,14 +37,14 @@ pub fn pod_requests(pod: &Pod) -> (i64, i64) {
 
 /// Tries to bind every pending pod that names no node. Pods are taken in creation order.
 pub fn schedule_pending(ctx: &mut Ctx<'_>) {
-    let pending: Vec<Pod> = ctx
+    let pending: Vec<ObjectRef> = ctx
         .api
         .list(Kind::Pod)
         .filter_map(|o| match o {
             Object::Pod(p)
                 if p.spec.node_name.is_none() && p.metadata.deletion_timestamp.is_none() =>
             {
-                Some(p.clone())
+                Some(o.reference())
             }
             _ => None,
         })
@@ -76,18 +76,21 @@ pub fn schedule_pending(ctx: &mut Ctx<'_>) {
             *e = (e.0 + c, e.1 + m, e.2 + 1);
         }
     }
-    for pod in pending {
-        schedule_one(ctx, pod, &nodes, &mut used);
+    for key in pending {
+        schedule_one(ctx, &key, &nodes, &mut used);
     }
 }
 
 fn schedule_one(
     ctx: &mut Ctx<'_>,
-    mut pod: Pod,
+    key: &ObjectRef,
     nodes: &[crate::api::node::Node],
     used: &mut BTreeMap<String, (i64, i64, i64)>,
 ) {
-    let (cpu, mem) = pod_requests(&pod);
+    let Some(Object::Pod(pod)) = ctx.api.get(key) else {
+        return;
+    };
+    let (cpu, mem) = pod_requests(pod);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut best: Option<(i64, String)> = None;
     for node in nodes {
@@ -136,29 +139,20 @@ fn schedule_one(
             }
         }
     }
-    let key = Object::Pod(pod.clone()).reference();
     match best {
         Some((_, node)) => {
             let e = used.entry(node.clone()).or_default();
             *e = (e.0 + cpu, e.1 + mem, e.2 + 1);
-            pod.spec.node_name = Some(node.clone());
-            set_condition(
-                &mut pod,
-                "PodScheduled",
-                "True",
-                None,
-                None,
-                ctx.now.rfc3339(),
-            );
-            pod.status.phase.get_or_insert_with(|| "Pending".to_owned());
-            ctx.api.update(Object::Pod(pod.clone()));
-            let msg = format!(
-                "Successfully assigned {}/{} to {node}",
-                pod.metadata.namespace, pod.metadata.name
-            );
+            let now = ctx.now.rfc3339();
+            ctx.api.modify_pod(key, |pod| {
+                pod.spec.node_name = Some(node.clone());
+                set_condition(pod, "PodScheduled", "True", None, None, now);
+                pod.status.phase.get_or_insert_with(|| "Pending".to_owned());
+            });
+            let msg = format!("Successfully assigned {}/{} to {node}", key.namespace, key.name);
             ctx.event(
                 EventType::Normal,
-                &key,
+                key,
                 "Scheduled",
                 msg,
                 SCHEDULER_NAME,
@@ -184,19 +178,22 @@ fn schedule_one(
                 .iter()
                 .any(|c| c.type_ == "PodScheduled" && c.message.as_deref() == Some(&msg));
             if !already {
-                set_condition(
-                    &mut pod,
-                    "PodScheduled",
-                    "False",
-                    Some("Unschedulable"),
-                    Some(msg.clone()),
-                    ctx.now.rfc3339(),
-                );
-                pod.status.phase = Some("Pending".to_owned());
-                ctx.api.update(Object::Pod(pod));
+                let now = ctx.now.rfc3339();
+                let condition_msg = msg.clone();
+                ctx.api.modify_pod(key, |pod| {
+                    set_condition(
+                        pod,
+                        "PodScheduled",
+                        "False",
+                        Some("Unschedulable"),
+                        Some(condition_msg),
+                        now,
+                    );
+                    pod.status.phase = Some("Pending".to_owned());
+                });
                 ctx.event(
                     EventType::Warning,
-                    &key,
+                    key,
                     "FailedScheduling",
                     msg,
                     SCHEDULER_NAME,

@@ -171,6 +171,10 @@ pub struct RuntimeContainer {
     pub kill_at: Option<SimTime>,
     /// Peak working set seen (bytes).
     pub peak_memory: u64,
+    /// The image as the runtime resolved it (`docker.io/library/nginx:1.27`).
+    pub image_name: String,
+    /// Its id (`docker.io/library/nginx@sha256:…`).
+    pub image_id: String,
 }
 
 /// An image in the node's store.
@@ -351,6 +355,11 @@ impl Runtime {
         for (path, content) in &config.files {
             rootfs.put(path, content.clone());
         }
+        let (image_name, image_id) = config
+            .image
+            .as_ref()
+            .map(|r| (r.full(), format!("{}@{}", r.repo(), r.digest())))
+            .unwrap_or_default();
         self.containers.insert(
             id.clone(),
             RuntimeContainer {
@@ -369,6 +378,8 @@ impl Runtime {
                 log: Vec::new(),
                 kill_at: None,
                 peak_memory: 0,
+                image_name,
+                image_id,
             },
         );
         id

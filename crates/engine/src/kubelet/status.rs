@@ -6,7 +6,6 @@ use crate::api::pod::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
     ContainerStateWaiting, ContainerStatus, Pod,
 };
-use crate::cri::images::ImageRef;
 use crate::cri::runtime::{self, RuntimeContainer};
 
 /// What the kubelet knows about one container of the pod.
@@ -62,9 +61,9 @@ pub fn container_status(v: &ContainerView<'_>, default_waiting: &str) -> Contain
         ..ContainerStatus::default()
     };
     if let Some(c) = v.current {
-        if let Some(r) = ImageRef::parse(&image) {
-            s.image = r.full();
-            s.image_id = format!("{}@{}", r.repo(), r.digest());
+        if !c.image_name.is_empty() {
+            s.image = c.image_name.clone();
+            s.image_id = c.image_id.clone();
         }
         s.container_id = Some(format!("containerd://{}", c.id));
         s.restart_count = c.config.attempt as i32;

@@ -88,8 +88,9 @@ fn token(pod: &Pod) -> String {
     format!("{}.{}.signature", header.trim_end_matches('='), claims.trim_end_matches('='))
 }
 
-/// `fieldRef.fieldPath` of the downward API.
-fn field_ref(pod: &Pod, path: &str) -> Option<String> {
+/// `fieldRef.fieldPath` of the downward API. `ips` are the pod and host IPs when the status
+/// does not carry them yet (the kubelet knows them before it reports them).
+fn field_ref(pod: &Pod, path: &str, ips: Option<(&str, &str)>) -> Option<String> {
     let m = &pod.metadata;
     let map = |m: &BTreeMap<String, String>| {
         m.iter()
@@ -105,8 +106,14 @@ fn field_ref(pod: &Pod, path: &str) -> Option<String> {
         "metadata.annotations" => map(&m.annotations),
         "spec.nodeName" => pod.spec.node_name.clone().unwrap_or_default(),
         "spec.serviceAccountName" => pod.spec.service_account_name.clone().unwrap_or_default(),
-        "status.podIP" => pod.status.pod_ip.clone().unwrap_or_default(),
-        "status.hostIP" => pod.status.host_ip.clone().unwrap_or_default(),
+        "status.podIP" | "status.podIPs" => match ips {
+            Some((ip, _)) => ip.to_owned(),
+            None => pod.status.pod_ip.clone().unwrap_or_default(),
+        },
+        "status.hostIP" | "status.hostIPs" => match ips {
+            Some((_, host)) => host.to_owned(),
+            None => pod.status.host_ip.clone().unwrap_or_default(),
+        },
         p => {
             let (field, key) = p.strip_suffix("']")?.split_once("['")?;
             match field {
@@ -284,7 +291,7 @@ fn downward_files(pod: &Pod, spec: &Value) -> Result<FsTree, String> {
         let path = str_at(item, "path").unwrap_or_default();
         let value = if let Some(f) = item.get("fieldRef") {
             let fp = str_at(f, "fieldPath").unwrap_or_default();
-            field_ref(pod, fp).ok_or_else(|| format!("unsupported fieldPath: {fp}"))?
+            field_ref(pod, fp, None).ok_or_else(|| format!("unsupported fieldPath: {fp}"))?
         } else if let Some(r) = item.get("resourceFieldRef") {
             resource_ref(pod, r, "").unwrap_or_default()
         } else {
@@ -367,7 +374,12 @@ pub fn mounts(c: &Container) -> Vec<MountPoint> {
 /// The container's environment: service links, `envFrom`, then `env` (later wins), as in
 /// `makeEnvironmentVariables`. An unresolvable reference is the
 /// `CreateContainerConfigError` message.
-pub fn environment(pod: &Pod, c: &Container, api: &ApiServer) -> Result<BTreeMap<String, String>, String> {
+pub fn environment(
+    pod: &Pod,
+    c: &Container,
+    api: &ApiServer,
+    ips: (&str, &str),
+) -> Result<BTreeMap<String, String>, String> {
     let ns = &pod.metadata.namespace;
     let mut env = BTreeMap::from([
         ("PATH".to_owned(), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned()),
@@ -408,7 +420,7 @@ pub fn environment(pod: &Pod, c: &Container, api: &ApiServer) -> Result<BTreeMap
         let value = match (&e.value, &e.value_from) {
             (_, Some(from)) => {
                 if let Some(f) = from.get("fieldRef") {
-                    field_ref(pod, str_at(f, "fieldPath").unwrap_or_default()).unwrap_or_default()
+                    field_ref(pod, str_at(f, "fieldPath").unwrap_or_default(), Some(ips)).unwrap_or_default()
                 } else if let Some(r) = from.get("resourceFieldRef") {
                     resource_ref(pod, r, &c.name).unwrap_or_default()
                 } else if let Some(r) = from.get("configMapKeyRef") {
