@@ -417,3 +417,142 @@ pub fn Lab(props: &LabProps) -> Html {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use nodelab_engine::report::run_report;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn reduce(state: Rc<LabState>, msgs: Vec<LabMsg>) -> Rc<LabState> {
+        msgs.into_iter().fold(state, |s, m| s.reduce(m))
+    }
+
+    fn nginx() -> ObjectRef {
+        ObjectRef::new(Kind::Pod, "default", "nginx")
+    }
+
+    fn report(s: &LabState) -> String {
+        run_report(&s.world).to_string()
+    }
+
+    #[wasm_bindgen_test]
+    fn rewind_then_replay_reaches_the_same_world() {
+        let ticks = |n| (0..n).map(|_| LabMsg::Tick).collect::<Vec<_>>();
+        let mut msgs = ticks(8);
+        msgs.push(LabMsg::Act(LabAction::HttpStatus {
+            pod: nginx(),
+            container: None,
+            path: "/".to_owned(),
+            status: 500,
+        }));
+        msgs.push(LabMsg::Act(LabAction::DeletePod {
+            pod: nginx(),
+            grace_period_seconds: None,
+        }));
+        msgs.extend(ticks(30));
+        let first = reduce(Rc::new(LabState::new()), msgs);
+        assert_eq!(first.taken.len(), 2);
+        assert!(first.taken.iter().all(|t| t.error.is_none()));
+
+        let rewound = reduce(first.clone(), vec![LabMsg::Rewind]);
+        assert_eq!(rewound.applied, 0);
+        assert_eq!(rewound.world.now(), SimTime::ZERO);
+        let again = reduce(rewound, ticks(38));
+        assert_eq!(again.applied, 2);
+        assert_eq!(again.world.now(), first.world.now());
+        assert_eq!(report(&again), report(&first));
+        assert_eq!(again.world.lab_log(), first.world.lab_log());
+    }
+
+    #[wasm_bindgen_test]
+    fn steps_stop_at_a_replayed_action() {
+        let mut msgs: Vec<LabMsg> = (0..5).map(|_| LabMsg::Step).collect();
+        msgs.push(LabMsg::Act(LabAction::Exit {
+            pod: nginx(),
+            container: None,
+            code: 1,
+        }));
+        msgs.extend((0..10).map(|_| LabMsg::Step));
+        let first = reduce(Rc::new(LabState::new()), msgs);
+        let again = reduce(
+            first.clone(),
+            std::iter::once(LabMsg::Rewind)
+                .chain((0..16).map(|_| LabMsg::Step))
+                .collect(),
+        );
+        assert_eq!(again.applied, 1);
+        assert_eq!(again.world.now(), first.world.now());
+        assert_eq!(report(&again), report(&first));
+    }
+
+    #[wasm_bindgen_test]
+    fn an_action_on_a_pod_that_is_not_running_is_an_error() {
+        let s = reduce(
+            Rc::new(LabState::new()),
+            vec![LabMsg::Act(LabAction::Exit {
+                pod: nginx(),
+                container: None,
+                code: 1,
+            })],
+        );
+        assert!(s.action_error.is_some());
+        assert_eq!(s.taken.len(), 1);
+        let s = reduce(
+            s,
+            vec![LabMsg::Act(LabAction::DeletePod {
+                pod: ObjectRef::new(Kind::Pod, "default", "missing"),
+                grace_period_seconds: None,
+            })],
+        );
+        assert!(
+            s.action_error
+                .as_deref()
+                .is_some_and(|e| e.contains("missing"))
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn an_action_after_a_rewind_drops_the_recorded_future() {
+        let s = reduce(
+            Rc::new(LabState::new()),
+            vec![
+                LabMsg::Tick,
+                LabMsg::Act(LabAction::NodeNotReady {
+                    node: "node-1".to_owned(),
+                }),
+                LabMsg::Rewind,
+                LabMsg::Select(nginx()),
+                LabMsg::Act(LabAction::DeletePod {
+                    pod: nginx(),
+                    grace_period_seconds: Some(0),
+                }),
+            ],
+        );
+        assert_eq!(s.taken.len(), 1);
+        assert_eq!(s.applied, 1);
+        assert!(matches!(s.taken[0].action, LabAction::DeletePod { .. }));
+    }
+
+    #[wasm_bindgen_test]
+    fn loading_a_scenario_resets_the_lab() {
+        let s = reduce(
+            Rc::new(LabState::new()),
+            vec![
+                LabMsg::Tick,
+                LabMsg::Act(LabAction::NodeNotReady {
+                    node: "node-1".to_owned(),
+                }),
+                LabMsg::Scenario(Scenario::LivenessHttp),
+            ],
+        );
+        assert!(s.error.is_none());
+        assert!(s.taken.is_empty());
+        assert_eq!(s.world.now(), SimTime::ZERO);
+        assert_eq!(
+            s.shown_pod(),
+            Some(ObjectRef::new(Kind::Pod, "default", "liveness-http"))
+        );
+    }
+}

@@ -48,37 +48,42 @@ pub fn pod_detail(
     }
 }
 
-/// An RFC 3339 time the engine wrote, with its simulated time: `2026-01-01T00:00:12Z (12s)`.
-fn stamp(ts: Option<&str>) -> String {
+/// An RFC 3339 time the engine wrote, shown as simulated time (`12.000s`) with the timestamp
+/// in `datetime` and the tooltip.
+fn stamp(ts: Option<&str>) -> Html {
     match ts {
-        Some(ts) => format!("{ts} (t={})", SimTime::from_millis(rfc3339_to_ms(ts))),
-        None => "—".to_owned(),
+        Some(ts) => html! {
+            <time datetime={ts.to_owned()} title={ts.to_owned()}>
+                { SimTime::from_millis(rfc3339_to_ms(ts)).to_string() }
+            </time>
+        },
+        None => html! { "—" },
     }
 }
 
 /// A container state in one line: `Waiting: CrashLoopBackOff`, `Running`, `Terminated: Error
 /// (exit code 2)`.
-fn state_text(s: &ContainerState) -> String {
+fn state_text(s: &ContainerState) -> Html {
     if let Some(w) = &s.waiting {
         return match &w.reason {
-            Some(r) => format!("Waiting: {r}"),
-            None => "Waiting".to_owned(),
+            Some(r) => html! { format!("Waiting: {r}") },
+            None => html! { "Waiting" },
         };
     }
     if let Some(r) = &s.running {
         return match &r.started_at {
-            Some(at) => format!("Running since {}", stamp(Some(at))),
-            None => "Running".to_owned(),
+            Some(at) => html! { <>{ "Running since " }{ stamp(Some(at)) }</> },
+            None => html! { "Running" },
         };
     }
     if let Some(term) = &s.terminated {
-        return format!(
+        return html! { format!(
             "Terminated: {} (exit code {})",
             term.reason.as_deref().unwrap_or("—"),
             term.exit_code
-        );
+        ) };
     }
-    "—".to_owned()
+    html! { "—" }
 }
 
 /// A yes/no cell.
