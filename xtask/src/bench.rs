@@ -67,7 +67,11 @@ pub fn run() -> Result<(), String> {
             "bench",
         ]));
     }
-    let metrics = [wasm_gzip_kb()?, engine_events_per_s(), pod_lifecycle_per_s()];
+    let metrics = [
+        wasm_gzip_kb()?,
+        engine_events_per_s(),
+        pod_lifecycle_per_s(),
+    ];
 
     println!(
         "{:<22} {:>14} {:<10} {:>10}  status",

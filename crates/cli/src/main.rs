@@ -85,7 +85,9 @@ fn main() -> ExitCode {
             describe,
             logs,
             top,
-        } => match run(&files, &until, seed, format, &apply_at, &describe, &logs, top) {
+        } => match run(
+            &files, &until, seed, format, &apply_at, &describe, &logs, top,
+        ) {
             Ok(out) => {
                 print!("{out}");
                 ExitCode::SUCCESS
@@ -141,9 +143,11 @@ fn run(
     }
     let mut later = Vec::new();
     for spec in apply_at {
-        let (at, file) = spec
-            .split_once('=')
-            .ok_or_else(|| vec![format!("nodelab: --apply-at {spec:?}: expected DURATION=FILE")])?;
+        let (at, file) = spec.split_once('=').ok_or_else(|| {
+            vec![format!(
+                "nodelab: --apply-at {spec:?}: expected DURATION=FILE"
+            )]
+        })?;
         let at = parse_duration(at).map_err(|e| vec![format!("nodelab: --apply-at: {e}")])?;
         later.push((at, load(Path::new(file))?));
     }
@@ -151,7 +155,9 @@ fn run(
     let mut world = World::from_manifests(&manifests, seed).map_err(|e| vec![e.to_string()])?;
     for (at, docs) in later {
         world.advance_to(SimTime::from_millis(at.min(until)));
-        world.apply_manifests(&docs).map_err(|e| vec![e.to_string()])?;
+        world
+            .apply_manifests(&docs)
+            .map_err(|e| vec![e.to_string()])?;
     }
     world.advance_to(SimTime::from_millis(until));
     Ok(match format {
@@ -172,7 +178,9 @@ fn run(
                 out.push_str(&format!("\n{text}"));
             }
             for l in logs {
-                let (pod, container) = l.split_once(':').map_or((l.as_str(), None), |(p, c)| (p, Some(c)));
+                let (pod, container) = l
+                    .split_once(':')
+                    .map_or((l.as_str(), None), |(p, c)| (p, Some(c)));
                 let lines = world
                     .logs(&pod_ref(pod), container, false)
                     .ok_or_else(|| vec![format!("nodelab: --logs: no container log for {l:?}")])?;

@@ -88,6 +88,9 @@ mod tests {
     #[test]
     fn every_lifecycle_pod_becomes_ready() {
         let manifests = super::pod_lifecycle_manifests();
-        assert_eq!(super::run_pod_lifecycle(&manifests).0, super::LIFECYCLE_PODS);
+        assert_eq!(
+            super::run_pod_lifecycle(&manifests).0,
+            super::LIFECYCLE_PODS
+        );
     }
 }

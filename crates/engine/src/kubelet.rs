@@ -59,15 +59,26 @@ enum Op {
     /// `RunPodSandbox` in flight.
     Sandbox,
     /// `PullImage` for a container in flight.
-    Pull { container: String, ms: u64, size: u64 },
+    Pull {
+        container: String,
+        ms: u64,
+        size: u64,
+    },
     /// `CreateContainer` in flight.
     Create { container: String, id: String },
     /// `StartContainer` in flight.
     Start { container: String, id: String },
     /// A postStart hook running.
-    PostStart { container: String, id: String, error: Option<String> },
+    PostStart {
+        container: String,
+        id: String,
+        error: Option<String>,
+    },
     /// preStop hooks running before the stop signal.
-    PreStop { targets: Vec<(String, String)>, grace_s: i64 },
+    PreStop {
+        targets: Vec<(String, String)>,
+        grace_s: i64,
+    },
     /// `StopContainer` calls waiting for the containers to exit.
     Stop { ids: Vec<String> },
     /// `StopPodSandbox` in flight.
@@ -346,7 +357,14 @@ impl Kubelet {
         self.workers.get(key).map(|w| w.pod.clone())
     }
 
-    fn event(&self, ctx: &mut Ctx<'_>, type_: EventType, key: &ObjectRef, reason: &str, message: String) {
+    fn event(
+        &self,
+        ctx: &mut Ctx<'_>,
+        type_: EventType,
+        key: &ObjectRef,
+        reason: &str,
+        message: String,
+    ) {
         ctx.event(type_, key, reason, message, "kubelet", Some(&self.node));
     }
 
@@ -455,7 +473,11 @@ impl Kubelet {
             .cloned()
     }
 
-    fn current(&self, key: &ObjectRef, name: &str) -> Option<&crate::cri::runtime::RuntimeContainer> {
+    fn current(
+        &self,
+        key: &ObjectRef,
+        name: &str,
+    ) -> Option<&crate::cri::runtime::RuntimeContainer> {
         let id = self.current_id(key, name)?;
         self.runtime.container_status(&id).ok()
     }
@@ -478,7 +500,8 @@ impl Kubelet {
             .is_some_and(|r| r.state == ContainerState::Running);
         running
             && (c.startup_probe.is_none()
-                || self.probe_verdict(key, &c.name, ProbeKind::Startup) == Some(ProbeResult::Success))
+                || self.probe_verdict(key, &c.name, ProbeKind::Startup)
+                    == Some(ProbeResult::Success))
     }
 
     /// The readiness the prober reports.
@@ -497,7 +520,10 @@ impl Kubelet {
 
     /// The kill a failed liveness or startup verdict asks for.
     fn probe_kill(&self, key: &ObjectRef, pod: &Pod, c: &Container) -> Option<Action> {
-        for (kind, word) in [(ProbeKind::Startup, "startup"), (ProbeKind::Liveness, "liveness")] {
+        for (kind, word) in [
+            (ProbeKind::Startup, "startup"),
+            (ProbeKind::Liveness, "liveness"),
+        ] {
             if self.probe_verdict(key, &c.name, kind) == Some(ProbeResult::Failure) {
                 let grace = kind
                     .of(c)
@@ -506,7 +532,10 @@ impl Kubelet {
                     .unwrap_or(30);
                 return Some(Action::Kill(
                     c.name.clone(),
-                    format!("Container {} failed {word} probe, will be restarted", c.name),
+                    format!(
+                        "Container {} failed {word} probe, will be restarted",
+                        c.name
+                    ),
                     grace,
                 ));
             }
@@ -536,14 +565,20 @@ impl Kubelet {
                 EventType::Warning,
                 key,
                 "BackOff",
-                format!("Back-off restarting failed container {name} in pod {}", format_pod(pod)),
+                format!(
+                    "Back-off restarting failed container {name} in pod {}",
+                    format_pod(pod)
+                ),
             );
             let backoff_ms = self.backoff.get(&bkey);
             if let Some(w) = self.workers.get_mut(key) {
                 w.reasons
                     .insert(name.to_owned(), ("CrashLoopBackOff".to_owned(), msg));
                 if let Some(r) = w.containers.get_mut(name) {
-                    r.history.push(LifecycleEvent::BackOff { time: ctx.now, backoff_ms });
+                    r.history.push(LifecycleEvent::BackOff {
+                        time: ctx.now,
+                        backoff_ms,
+                    });
                 }
             }
             return false;
@@ -553,7 +588,13 @@ impl Kubelet {
     }
 
     /// `computePodActions` reduced to the next step.
-    fn next_action(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, errors: &mut bool) -> Option<Action> {
+    fn next_action(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &ObjectRef,
+        pod: &Pod,
+        errors: &mut bool,
+    ) -> Option<Action> {
         for c in &pod.spec.init_containers {
             let cur = self.current(key, &c.name).map(|r| (r.state, r.exit_code));
             if is_sidecar(c) {
@@ -720,13 +761,25 @@ impl Kubelet {
                     w.sandbox_ready = true;
                 }
                 let response = match self.runtime.pod_sandbox_status(&id) {
-                    Ok(s) => json!({"status": {"id": s.id, "state": "SANDBOX_READY", "network": {"ip": s.ip}}}),
+                    Ok(s) => {
+                        json!({"status": {"id": s.id, "state": "SANDBOX_READY", "network": {"ip": s.ip}}})
+                    }
                     Err(e) => json!({"error": e.to_string()}),
                 };
-                self.cri(ctx, CriService::RuntimeService, "PodSandboxStatus", json!({"podSandboxId": id}), response);
+                self.cri(
+                    ctx,
+                    CriService::RuntimeService,
+                    "PodSandboxStatus",
+                    json!({"podSandboxId": id}),
+                    response,
+                );
                 self.sync_pod(ctx, key);
             }
-            Op::Pull { container, ms, size } => {
+            Op::Pull {
+                container,
+                ms,
+                size,
+            } => {
                 let image = pod
                     .all_containers()
                     .find(|c| c.name == container)
@@ -743,23 +796,52 @@ impl Kubelet {
                 self.create_container(ctx, key, &pod, &container);
             }
             Op::Create { container, id } => {
-                self.event(ctx, EventType::Normal, key, "Created", format!("Created container: {container}"));
-                self.cri(ctx, CriService::RuntimeService, "StartContainer", json!({"containerId": id}), json!({}));
+                self.event(
+                    ctx,
+                    EventType::Normal,
+                    key,
+                    "Created",
+                    format!("Created container: {container}"),
+                );
+                self.cri(
+                    ctx,
+                    CriService::RuntimeService,
+                    "StartContainer",
+                    json!({"containerId": id}),
+                    json!({}),
+                );
                 let latency = self.runtime.params.container_start_ms;
                 self.begin(ctx, key, Op::Start { container, id }, latency);
             }
             Op::Start { container, id } => self.container_started(ctx, key, &pod, &container, &id),
-            Op::PostStart { container, id, error } => {
+            Op::PostStart {
+                container,
+                id,
+                error,
+            } => {
                 match error {
                     None => self.sync_pod(ctx, key),
                     Some(msg) => {
                         // The event leaves the hook's output out so that secrets do not leak.
-                        self.event(ctx, EventType::Warning, key, "FailedPostStartHook", "PostStartHook failed".to_owned());
+                        self.event(
+                            ctx,
+                            EventType::Warning,
+                            key,
+                            "FailedPostStartHook",
+                            "PostStartHook failed".to_owned(),
+                        );
                         let grace = pod.spec.termination_grace_period_seconds.unwrap_or(30);
                         if let Some(w) = self.workers.get_mut(key) {
-                            w.reasons.insert(container.clone(), ("PostStartHookError".to_owned(), msg));
+                            w.reasons
+                                .insert(container.clone(), ("PostStartHookError".to_owned(), msg));
                         }
-                        self.kill(ctx, key, vec![(container, id)], grace, Some("FailedPostStartHook".to_owned()));
+                        self.kill(
+                            ctx,
+                            key,
+                            vec![(container, id)],
+                            grace,
+                            Some("FailedPostStartHook".to_owned()),
+                        );
                     }
                 }
             }
@@ -825,9 +907,17 @@ impl Kubelet {
             k.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
         };
         let Some(reference) = ImageRef::parse(&image) else {
-            let msg = format!("Failed to apply default image tag {image:?}: couldn't parse image name {image:?}: invalid reference format");
+            let msg = format!(
+                "Failed to apply default image tag {image:?}: couldn't parse image name {image:?}: invalid reference format"
+            );
             self.event(ctx, EventType::Warning, key, "InspectFailed", msg.clone());
-            self.event(ctx, EventType::Warning, key, "Failed", "Error: InvalidImageName".to_owned());
+            self.event(
+                ctx,
+                EventType::Warning,
+                key,
+                "Failed",
+                "Error: InvalidImageName".to_owned(),
+            );
             fail(self, ctx, "InvalidImageName", msg);
             return;
         };
@@ -849,7 +939,13 @@ impl Kubelet {
         };
         if !needs_pull && present.is_none() {
             let msg = format!("Container image {image:?} is not present with pull policy of Never");
-            self.event(ctx, EventType::Warning, key, "ErrImageNeverPull", msg.clone());
+            self.event(
+                ctx,
+                EventType::Warning,
+                key,
+                "ErrImageNeverPull",
+                msg.clone(),
+            );
             fail(self, ctx, "ErrImageNeverPull", msg);
             return;
         }
@@ -868,21 +964,60 @@ impl Kubelet {
         if self.image_backoff.in_backoff_since_update(&bkey, ctx.now) {
             let msg = format!("Back-off pulling image {image:?}");
             self.event(ctx, EventType::Normal, key, "BackOff", msg.clone());
-            self.event(ctx, EventType::Warning, key, "Failed", "Error: ImagePullBackOff".to_owned());
+            self.event(
+                ctx,
+                EventType::Warning,
+                key,
+                "Failed",
+                "Error: ImagePullBackOff".to_owned(),
+            );
             fail(self, ctx, "ImagePullBackOff", msg);
             return;
         }
-        self.event(ctx, EventType::Normal, key, "Pulling", format!("Pulling image {image:?}"));
+        self.event(
+            ctx,
+            EventType::Normal,
+            key,
+            "Pulling",
+            format!("Pulling image {image:?}"),
+        );
         match self.runtime.pull_image(&reference) {
             Ok((image_ref, ms, size)) => {
-                self.cri(ctx, CriService::ImageService, "PullImage", json!({"image": {"image": image}}), json!({"imageRef": image_ref}));
-                self.begin(ctx, key, Op::Pull { container: name.to_owned(), ms, size }, ms);
+                self.cri(
+                    ctx,
+                    CriService::ImageService,
+                    "PullImage",
+                    json!({"image": {"image": image}}),
+                    json!({"imageRef": image_ref}),
+                );
+                self.begin(
+                    ctx,
+                    key,
+                    Op::Pull {
+                        container: name.to_owned(),
+                        ms,
+                        size,
+                    },
+                    ms,
+                );
             }
             Err(e) => {
-                self.cri(ctx, CriService::ImageService, "PullImage", json!({"image": {"image": image}}), json!({"error": e.to_string()}));
+                self.cri(
+                    ctx,
+                    CriService::ImageService,
+                    "PullImage",
+                    json!({"image": {"image": image}}),
+                    json!({"error": e.to_string()}),
+                );
                 let msg = format!("Failed to pull image {image:?}: {e}");
                 self.event(ctx, EventType::Warning, key, "Failed", msg.clone());
-                self.event(ctx, EventType::Warning, key, "Failed", "Error: ErrImagePull".to_owned());
+                self.event(
+                    ctx,
+                    EventType::Warning,
+                    key,
+                    "Failed",
+                    "Error: ErrImagePull".to_owned(),
+                );
                 self.image_backoff.next(&bkey, ctx.now, ctx.now);
                 fail(self, ctx, "ErrImagePull", msg);
             }
@@ -903,9 +1038,18 @@ impl Kubelet {
         let envs = match volumes::environment(pod, &spec, ctx.api, (&pod_ip, &self.node_ip)) {
             Ok(e) => e,
             Err(msg) => {
-                self.event(ctx, EventType::Warning, key, "Failed", format!("Error: {msg}"));
+                self.event(
+                    ctx,
+                    EventType::Warning,
+                    key,
+                    "Failed",
+                    format!("Error: {msg}"),
+                );
                 if let Some(w) = self.workers.get_mut(key) {
-                    w.reasons.insert(name.to_owned(), ("CreateContainerConfigError".to_owned(), msg));
+                    w.reasons.insert(
+                        name.to_owned(),
+                        ("CreateContainerConfigError".to_owned(), msg),
+                    );
                 }
                 let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
                 self.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
@@ -913,7 +1057,11 @@ impl Kubelet {
             }
         };
         let attempt = w.containers.get(name).map_or(0, |r| r.attempts);
-        let hostname = pod.spec.hostname.clone().unwrap_or_else(|| pod.metadata.name.clone());
+        let hostname = pod
+            .spec
+            .hostname
+            .clone()
+            .unwrap_or_else(|| pod.metadata.name.clone());
         let limit = |r: &str| spec.resources.limits.get(r).copied();
         let memory_limit = limit("memory").map_or(0, |q| q.value().max(0) as u64);
         let cpu_limit = limit("cpu").map_or(0, |q| q.milli_value().max(0) as u64);
@@ -924,16 +1072,28 @@ impl Kubelet {
             ("/etc/hostname".to_owned(), format!("{hostname}\n")),
             (
                 "/etc/hosts".to_owned(),
-                format!("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{ip}\t{hostname}\n"),
+                format!(
+                    "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n{ip}\t{hostname}\n"
+                ),
             ),
             (
                 "/etc/resolv.conf".to_owned(),
-                format!("search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"),
+                format!(
+                    "search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+                ),
             ),
             ("/dev/termination-log".to_owned(), String::new()),
         ];
-        let command: Vec<String> = spec.command.iter().map(|a| volumes::expand(a, &envs)).collect();
-        let args: Vec<String> = spec.args.iter().map(|a| volumes::expand(a, &envs)).collect();
+        let command: Vec<String> = spec
+            .command
+            .iter()
+            .map(|a| volumes::expand(a, &envs))
+            .collect();
+        let args: Vec<String> = spec
+            .args
+            .iter()
+            .map(|a| volumes::expand(a, &envs))
+            .collect();
         let config = ContainerConfig {
             name: name.to_owned(),
             attempt,
@@ -969,8 +1129,14 @@ impl Kubelet {
             },
             "sandboxConfig": {"metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace, "uid": pod.metadata.uid}},
         });
-        let id = self.runtime.create_container(&sandbox, config, ctx.now, ctx.rng);
-        if let Some(r) = self.workers.get_mut(key).and_then(|w| w.containers.get_mut(name)) {
+        let id = self
+            .runtime
+            .create_container(&sandbox, config, ctx.now, ctx.rng);
+        if let Some(r) = self
+            .workers
+            .get_mut(key)
+            .and_then(|w| w.containers.get_mut(name))
+        {
             r.ids.push(id.clone());
             r.attempts += 1;
             if r.ids.len() > 2 {
@@ -978,27 +1144,60 @@ impl Kubelet {
                 let _ = self.runtime.remove_container(&old);
             }
         }
-        self.cri(ctx, CriService::RuntimeService, "CreateContainer", request, json!({"containerId": id}));
+        self.cri(
+            ctx,
+            CriService::RuntimeService,
+            "CreateContainer",
+            request,
+            json!({"containerId": id}),
+        );
         let latency = self.runtime.params.container_create_ms;
-        self.begin(ctx, key, Op::Create { container: name.to_owned(), id }, latency);
+        self.begin(
+            ctx,
+            key,
+            Op::Create {
+                container: name.to_owned(),
+                id,
+            },
+            latency,
+        );
     }
 
-    fn container_started(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, name: &str, id: &str) {
+    fn container_started(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &ObjectRef,
+        pod: &Pod,
+        name: &str,
+        id: &str,
+    ) {
         let result = {
             let Some(w) = self.workers.get_mut(key) else {
                 return;
             };
             let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
-            let net = ClusterNet { api: ctx.api, namespace: &pod.metadata.namespace };
+            let net = ClusterNet {
+                api: ctx.api,
+                namespace: &pod.metadata.namespace,
+            };
             let mut env = PodEnv { volumes, net: &net };
             self.runtime.start_container(id, ctx.now, &mut env)
         };
         if let Err(e) = result {
             let msg = e.to_string();
-            let short = msg.trim_start_matches("rpc error: code = Unknown desc = ").to_owned();
-            self.event(ctx, EventType::Warning, key, "Failed", format!("Error: {short}"));
+            let short = msg
+                .trim_start_matches("rpc error: code = Unknown desc = ")
+                .to_owned();
+            self.event(
+                ctx,
+                EventType::Warning,
+                key,
+                "Failed",
+                format!("Error: {short}"),
+            );
             if let Some(w) = self.workers.get_mut(key) {
-                w.reasons.insert(name.to_owned(), ("RunContainerError".to_owned(), short));
+                w.reasons
+                    .insert(name.to_owned(), ("RunContainerError".to_owned(), short));
             }
             self.queue_sync(ctx, key, 0);
             return;
@@ -1007,10 +1206,19 @@ impl Kubelet {
             w.reasons.remove(name);
             if let Some(r) = w.containers.get_mut(name) {
                 let attempt = r.attempts.saturating_sub(1);
-                r.history.push(LifecycleEvent::Started { time: ctx.now, attempt });
+                r.history.push(LifecycleEvent::Started {
+                    time: ctx.now,
+                    attempt,
+                });
             }
         }
-        self.event(ctx, EventType::Normal, key, "Started", format!("Started container {name}"));
+        self.event(
+            ctx,
+            EventType::Normal,
+            key,
+            "Started",
+            format!("Started container {name}"),
+        );
         self.schedule_wake(ctx, key, id);
         let hook = pod
             .all_containers()
@@ -1020,7 +1228,16 @@ impl Kubelet {
         match hook {
             Some(h) => {
                 let (ms, error) = self.run_hook(ctx, key, pod, name, id, &h, "PostStart", 0);
-                self.begin(ctx, key, Op::PostStart { container: name.to_owned(), id: id.to_owned(), error }, ms);
+                self.begin(
+                    ctx,
+                    key,
+                    Op::PostStart {
+                        container: name.to_owned(),
+                        id: id.to_owned(),
+                        error,
+                    },
+                    ms,
+                );
             }
             None => self.sync_pod(ctx, key),
         }
@@ -1055,23 +1272,54 @@ impl Kubelet {
                         format!("{}{}", r.stdout, r.stderr)
                     )),
                 ),
-                Err(e) => (0, Some(format!("Exec lifecycle hook ({:?}) {who} failed - error: {e}", exec.command))),
+                Err(e) => (
+                    0,
+                    Some(format!(
+                        "Exec lifecycle hook ({:?}) {who} failed - error: {e}",
+                        exec.command
+                    )),
+                ),
             };
         }
         if let Some(h) = &hook.http_get {
-            let c = pod.all_containers().find(|c| c.name == name).cloned().unwrap_or_default();
+            let c = pod
+                .all_containers()
+                .find(|c| c.name == name)
+                .cloned()
+                .unwrap_or_default();
             let path = h.path.clone().unwrap_or_else(|| "/".to_owned());
-            let ip = self.workers.get(key).and_then(|w| w.ip.clone()).unwrap_or_default();
+            let ip = self
+                .workers
+                .get(key)
+                .and_then(|w| w.ip.clone())
+                .unwrap_or_default();
             let port = prober::resolve_port(&h.port, &c).unwrap_or(80);
-            let sandbox = self.workers.get(key).and_then(|w| w.sandbox.clone()).unwrap_or_default();
-            let volumes = self.workers.get(key).and_then(|w| w.volumes.clone()).unwrap_or_default();
-            let answer = self.runtime.answer(&sandbox, port, &path, ctx.now, &volumes);
+            let sandbox = self
+                .workers
+                .get(key)
+                .and_then(|w| w.sandbox.clone())
+                .unwrap_or_default();
+            let volumes = self
+                .workers
+                .get(key)
+                .and_then(|w| w.volumes.clone())
+                .unwrap_or_default();
+            let answer = self
+                .runtime
+                .answer(&sandbox, port, &path, ctx.now, &volumes);
             let url = format!("http://{ip}:{port}{path}");
             let err = match answer {
                 Answer::Http(r) if (200..400).contains(&r.status) => None,
-                Answer::Http(r) => Some(format!("HTTP lifecycle hook ({path}) {who} failed - error: {}, message: \"\"", r.status)),
-                Answer::Refused => Some(format!("HTTP lifecycle hook ({path}) {who} failed - error: Get {url:?}: dial tcp {ip}:{port}: connect: connection refused, message: \"\"")),
-                Answer::Hang | Answer::NotHttp => Some(format!("HTTP lifecycle hook ({path}) {who} failed - error: Get {url:?}: EOF, message: \"\"")),
+                Answer::Http(r) => Some(format!(
+                    "HTTP lifecycle hook ({path}) {who} failed - error: {}, message: \"\"",
+                    r.status
+                )),
+                Answer::Refused => Some(format!(
+                    "HTTP lifecycle hook ({path}) {who} failed - error: Get {url:?}: dial tcp {ip}:{port}: connect: connection refused, message: \"\""
+                )),
+                Answer::Hang | Answer::NotHttp => Some(format!(
+                    "HTTP lifecycle hook ({path}) {who} failed - error: Get {url:?}: EOF, message: \"\""
+                )),
             };
             return (10, err);
         }
@@ -1083,30 +1331,49 @@ impl Kubelet {
     }
 
     /// `ExecSync` through the runtime, logged as a CRI call.
-    fn exec(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, id: &str, argv: &[String], timeout_s: i64) -> Result<ExecResult, String> {
+    fn exec(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &ObjectRef,
+        id: &str,
+        argv: &[String],
+        timeout_s: i64,
+    ) -> Result<ExecResult, String> {
         let result = {
             let Some(w) = self.workers.get_mut(key) else {
                 return Err("pod not found".to_owned());
             };
             let ns = w.pod.metadata.namespace.clone();
             let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
-            let net = ClusterNet { api: ctx.api, namespace: &ns };
+            let net = ClusterNet {
+                api: ctx.api,
+                namespace: &ns,
+            };
             let mut env = PodEnv { volumes, net: &net };
-            self.runtime.exec_sync(id, argv, timeout_s, ctx.now, &mut env)
+            self.runtime
+                .exec_sync(id, argv, timeout_s, ctx.now, &mut env)
         };
         let response = match &result {
             Ok(r) => json!({"exitCode": r.exit_code, "stdout": r.stdout, "stderr": r.stderr}),
             Err(e) => json!({"error": e.to_string()}),
         };
-        self.cri(ctx, CriService::RuntimeService, "ExecSync", json!({"containerId": id, "cmd": argv, "timeout": timeout_s}), response);
+        self.cri(
+            ctx,
+            CriService::RuntimeService,
+            "ExecSync",
+            json!({"containerId": id, "cmd": argv, "timeout": timeout_s}),
+            response,
+        );
         self.schedule_wake(ctx, key, id);
         result.map_err(|e| e.to_string())
     }
 
     fn schedule_wake(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, id: &str) {
-        let next = self.runtime.container_status(id).ok().and_then(|c| {
-            c.process.as_ref().and_then(|p| p.next_event())
-        });
+        let next = self
+            .runtime
+            .container_status(id)
+            .ok()
+            .and_then(|c| c.process.as_ref().and_then(|p| p.next_event()));
         let oom = self.runtime.next_event(id, ctx.now);
         if let Some(at) = [next, oom].into_iter().flatten().min() {
             ctx.queue.push(
@@ -1127,7 +1394,10 @@ impl Kubelet {
         };
         let ns = w.pod.metadata.namespace.clone();
         let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
-        let net = ClusterNet { api: ctx.api, namespace: &ns };
+        let net = ClusterNet {
+            api: ctx.api,
+            namespace: &ns,
+        };
         let mut env = PodEnv { volumes, net: &net };
         let next = self.runtime.wake(id, ctx.now, &mut env);
         if let Some(at) = next.filter(|t| *t > ctx.now) {
@@ -1144,15 +1414,31 @@ impl Kubelet {
 
     /// Kills containers: `Killing` events, preStop hooks, then `StopContainer` with what is
     /// left of the grace period (at least 2 s).
-    fn kill(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, targets: Vec<(String, String)>, grace_s: i64, message: Option<String>) {
+    fn kill(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &ObjectRef,
+        targets: Vec<(String, String)>,
+        grace_s: i64,
+        message: Option<String>,
+    ) {
         let Some(pod) = self.pod_of(key) else {
             return;
         };
         let mut hook_ms = 0;
         for (name, id) in &targets {
-            let msg = message.clone().unwrap_or_else(|| format!("Stopping container {name}"));
-            if let Some(r) = self.workers.get_mut(key).and_then(|w| w.containers.get_mut(name)) {
-                r.history.push(LifecycleEvent::Killed { time: ctx.now, message: msg.clone() });
+            let msg = message
+                .clone()
+                .unwrap_or_else(|| format!("Stopping container {name}"));
+            if let Some(r) = self
+                .workers
+                .get_mut(key)
+                .and_then(|w| w.containers.get_mut(name))
+            {
+                r.history.push(LifecycleEvent::Killed {
+                    time: ctx.now,
+                    message: msg.clone(),
+                });
             }
             self.event(ctx, EventType::Normal, key, "Killing", msg);
             let hook = pod
@@ -1166,7 +1452,13 @@ impl Kubelet {
                 let ms = ms.min((grace_s as u64 + 2) * 1000);
                 hook_ms = hook_ms.max(ms);
                 if error.is_some() {
-                    self.event(ctx, EventType::Warning, key, "FailedPreStopHook", "PreStopHook failed".to_owned());
+                    self.event(
+                        ctx,
+                        EventType::Warning,
+                        key,
+                        "FailedPreStopHook",
+                        "PreStopHook failed".to_owned(),
+                    );
                 }
             }
         }
@@ -1176,7 +1468,15 @@ impl Kubelet {
         } else {
             (grace_s - (hook_ms / 1000) as i64).max(MINIMUM_GRACE_PERIOD_S)
         };
-        self.begin(ctx, key, Op::PreStop { targets, grace_s: left }, hook_ms);
+        self.begin(
+            ctx,
+            key,
+            Op::PreStop {
+                targets,
+                grace_s: left,
+            },
+            hook_ms,
+        );
     }
 
     /// One step of `syncTerminatingPod`: app containers first, then sidecars in reverse
@@ -1197,7 +1497,12 @@ impl Kubelet {
             .iter()
             .chain(pod.spec.init_containers.iter().filter(|c| !is_sidecar(c)))
             .filter(|c| running(self, c))
-            .map(|c| (c.name.clone(), self.current_id(key, &c.name).unwrap_or_default()))
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    self.current_id(key, &c.name).unwrap_or_default(),
+                )
+            })
             .collect();
         if !mains.is_empty() {
             self.kill(ctx, key, mains, grace, None);
@@ -1263,13 +1568,25 @@ impl Kubelet {
             let ids: Vec<String> = w.containers.values().flat_map(|r| r.ids.clone()).collect();
             for id in ids {
                 if self.runtime.remove_container(&id).is_ok() {
-                    self.cri(ctx, CriService::RuntimeService, "RemoveContainer", json!({"containerId": id}), json!({}));
+                    self.cri(
+                        ctx,
+                        CriService::RuntimeService,
+                        "RemoveContainer",
+                        json!({"containerId": id}),
+                        json!({}),
+                    );
                 }
             }
             if let Some(id) = sandbox
                 && self.runtime.remove_pod_sandbox(&id).is_ok()
             {
-                self.cri(ctx, CriService::RuntimeService, "RemovePodSandbox", json!({"podSandboxId": id}), json!({}));
+                self.cri(
+                    ctx,
+                    CriService::RuntimeService,
+                    "RemovePodSandbox",
+                    json!({"podSandboxId": id}),
+                    json!({}),
+                );
             }
             self.workers.remove(key);
         }
@@ -1290,7 +1607,9 @@ impl Kubelet {
         let Some(spec) = pod.all_containers().find(|c| c.name == container).cloned() else {
             return;
         };
-        let cur = self.current(key, container).map(|r| (r.id.clone(), r.state, r.started_at));
+        let cur = self
+            .current(key, container)
+            .map(|r| (r.id.clone(), r.state, r.started_at));
         let started = self.started(key, &spec);
         let Some(pw) = self
             .workers
@@ -1315,7 +1634,12 @@ impl Kubelet {
             .filter(|c| c.1 == ContainerState::Running)
             .and_then(|c| c.2);
         let before = pw.verdict;
-        let gate = pw.gate(cur.as_ref().map(|c| c.0.as_str()), running_since, started, ctx.now);
+        let gate = pw.gate(
+            cur.as_ref().map(|c| c.0.as_str()),
+            running_since,
+            started,
+            ctx.now,
+        );
         let after_gate = pw.verdict;
         if gate == Gate::Skip {
             if before != after_gate {
@@ -1328,7 +1652,12 @@ impl Kubelet {
             return;
         };
         let (result, output) = {
-            let mut target = KubeletTarget { kubelet: self, ctx, key, id: &id };
+            let mut target = KubeletTarget {
+                kubelet: self,
+                ctx,
+                key,
+                id: &id,
+            };
             prober::run(&probe, &spec, &mut target)
         };
         let result = if result == ProbeResult::Unknown {
@@ -1337,12 +1666,21 @@ impl Kubelet {
                 EventType::Warning,
                 key,
                 "Unhealthy",
-                format!("{} probe errored and resulted in failure state: {output}", kind.name()),
+                format!(
+                    "{} probe errored and resulted in failure state: {output}",
+                    kind.name()
+                ),
             );
             ProbeResult::Failure
         } else {
             if result == ProbeResult::Failure {
-                self.event(ctx, EventType::Warning, key, "Unhealthy", format!("{} probe failed: {output}", kind.name()));
+                self.event(
+                    ctx,
+                    EventType::Warning,
+                    key,
+                    "Unhealthy",
+                    format!("{} probe failed: {output}", kind.name()),
+                );
             }
             result
         };
@@ -1368,7 +1706,12 @@ impl Kubelet {
 
     /// Generic PLEG: relist the runtime; pods whose containers changed state are synced.
     pub fn relist(&mut self, ctx: &mut Ctx<'_>) {
-        ctx.after(PLEG_RELIST_PERIOD_MS, Task::PlegRelist { node: self.node.clone() });
+        ctx.after(
+            PLEG_RELIST_PERIOD_MS,
+            Task::PlegRelist {
+                node: self.node.clone(),
+            },
+        );
         if self.stopped {
             return;
         }
@@ -1376,7 +1719,9 @@ impl Kubelet {
         for (key, w) in &mut self.workers {
             for r in w.containers.values_mut() {
                 for id in &r.ids {
-                    let Ok(c) = self.runtime.container_status(id) else { continue };
+                    let Ok(c) = self.runtime.container_status(id) else {
+                        continue;
+                    };
                     if self.pleg_seen.get(id) != Some(&c.state) {
                         self.pleg_seen.insert(id.clone(), c.state);
                         if c.state == ContainerState::Exited {
@@ -1401,7 +1746,12 @@ impl Kubelet {
 
     /// Housekeeping every 10 s: back-off GC and node-pressure eviction.
     pub fn housekeeping(&mut self, ctx: &mut Ctx<'_>) {
-        ctx.after(HOUSEKEEPING_PERIOD_MS, Task::Housekeeping { node: self.node.clone() });
+        ctx.after(
+            HOUSEKEEPING_PERIOD_MS,
+            Task::Housekeeping {
+                node: self.node.clone(),
+            },
+        );
         if self.stopped {
             return;
         }
@@ -1421,7 +1771,11 @@ impl Kubelet {
             + self
                 .workers
                 .values()
-                .map(|w| w.volumes.as_ref().map_or(0, |v| volumes::memory_backed_bytes(&w.pod, v)))
+                .map(|w| {
+                    w.volumes
+                        .as_ref()
+                        .map_or(0, |v| volumes::memory_backed_bytes(&w.pod, v))
+                })
                 .sum::<u64>();
         self.memory_capacity - SYSTEM_MEMORY - used as i64
     }
@@ -1452,8 +1806,13 @@ impl Kubelet {
             let mut usage = 0u64;
             let mut top = (String::new(), 0u64, 0i64);
             for c in w.pod.all_containers() {
-                let Some(id) = w.containers.get(&c.name).and_then(|r| r.ids.last()) else { continue };
-                let u = self.runtime.container_stats(id, now).map_or(0, |s| s.memory_working_set);
+                let Some(id) = w.containers.get(&c.name).and_then(|r| r.ids.last()) else {
+                    continue;
+                };
+                let u = self
+                    .runtime
+                    .container_stats(id, now)
+                    .map_or(0, |s| s.memory_working_set);
                 usage += u;
                 let req = c.resources.requests.get("memory").map_or(0, |q| q.value());
                 if u as i64 - req > top.1 as i64 - top.2 {
@@ -1470,7 +1829,7 @@ impl Kubelet {
                 top.2,
             ));
         }
-        candidates.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        candidates.sort_by_key(|a| (a.0, a.1, a.2));
         let Some((_, _, _, key, container, used, request)) = candidates.into_iter().next() else {
             return;
         };
@@ -1486,7 +1845,13 @@ impl Kubelet {
             ));
         }
         let node_key = ObjectRef::new(crate::api::Kind::Node, "", &self.node);
-        self.event(ctx, EventType::Warning, &node_key, "EvictionThresholdMet", "Attempting to reclaim memory".to_owned());
+        self.event(
+            ctx,
+            EventType::Warning,
+            &node_key,
+            "EvictionThresholdMet",
+            "Attempting to reclaim memory".to_owned(),
+        );
         self.event(ctx, EventType::Warning, &key, "Evicted", message.clone());
         if let Some(w) = self.workers.get_mut(&key) {
             w.evicted = Some(message);
@@ -1503,7 +1868,12 @@ impl Kubelet {
             return;
         };
         let now = ctx.now.rfc3339();
-        let Some(c) = node.status.conditions.iter_mut().find(|c| c.type_ == "MemoryPressure") else {
+        let Some(c) = node
+            .status
+            .conditions
+            .iter_mut()
+            .find(|c| c.type_ == "MemoryPressure")
+        else {
             return;
         };
         let status = if on { "True" } else { "False" };
@@ -1514,9 +1884,17 @@ impl Kubelet {
         c.last_transition_time = Some(now.clone());
         c.last_heartbeat_time = Some(now);
         let (reason, message, event) = if on {
-            ("KubeletHasInsufficientMemory", "kubelet has insufficient memory available", "NodeHasInsufficientMemory")
+            (
+                "KubeletHasInsufficientMemory",
+                "kubelet has insufficient memory available",
+                "NodeHasInsufficientMemory",
+            )
         } else {
-            ("KubeletHasSufficientMemory", "kubelet has sufficient memory available", "NodeHasSufficientMemory")
+            (
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+                "NodeHasSufficientMemory",
+            )
         };
         c.reason = Some(reason.to_owned());
         c.message = Some(message.to_owned());
@@ -1580,7 +1958,9 @@ impl Kubelet {
         let mut s = pod.status.clone();
         s.start_time.get_or_insert_with(|| now.clone());
         s.host_ip = Some(self.node_ip.clone());
-        s.host_ips = vec![PodIp { ip: self.node_ip.clone() }];
+        s.host_ips = vec![PodIp {
+            ip: self.node_ip.clone(),
+        }];
         if let Some(ip) = w.ip.as_ref().filter(|_| w.sandbox.is_some()) {
             s.pod_ip = Some(ip.clone());
             s.pod_ips = vec![PodIp { ip: ip.clone() }];
@@ -1589,7 +1969,14 @@ impl Kubelet {
         if let Some(msg) = &w.evicted {
             s.reason = Some("Evicted".to_owned());
             s.message = Some(msg.clone());
-            set_condition_in(&mut s.conditions, "DisruptionTarget", "True", Some("TerminationByKubelet"), Some(msg.clone()), now.clone());
+            set_condition_in(
+                &mut s.conditions,
+                "DisruptionTarget",
+                "True",
+                Some("TerminationByKubelet"),
+                Some(msg.clone()),
+                now.clone(),
+            );
         }
         let initialized = status::initialized(pod, &init, &app, &phase);
         let containers_ready = status::containers_ready(pod, &init, &app, &phase);
@@ -1598,20 +1985,72 @@ impl Kubelet {
         s.container_statuses = app;
         s.phase = Some(phase);
         let sandbox = if w.sandbox_ready { "True" } else { "False" };
-        set_condition_in(&mut s.conditions, "PodReadyToStartContainers", sandbox, None, None, now.clone());
-        set_condition_in(&mut s.conditions, "Initialized", initialized.0, initialized.1, initialized.2, now.clone());
-        set_condition_in(&mut s.conditions, "Ready", ready.0, ready.1, ready.2, now.clone());
-        set_condition_in(&mut s.conditions, "ContainersReady", containers_ready.0, containers_ready.1, containers_ready.2, now);
-        let order = ["DisruptionTarget", "PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
-        s.conditions.sort_by_key(|c| order.iter().position(|o| *o == c.type_).unwrap_or(order.len()));
+        set_condition_in(
+            &mut s.conditions,
+            "PodReadyToStartContainers",
+            sandbox,
+            None,
+            None,
+            now.clone(),
+        );
+        set_condition_in(
+            &mut s.conditions,
+            "Initialized",
+            initialized.0,
+            initialized.1,
+            initialized.2,
+            now.clone(),
+        );
+        set_condition_in(
+            &mut s.conditions,
+            "Ready",
+            ready.0,
+            ready.1,
+            ready.2,
+            now.clone(),
+        );
+        set_condition_in(
+            &mut s.conditions,
+            "ContainersReady",
+            containers_ready.0,
+            containers_ready.1,
+            containers_ready.2,
+            now,
+        );
+        let order = [
+            "DisruptionTarget",
+            "PodReadyToStartContainers",
+            "Initialized",
+            "Ready",
+            "ContainersReady",
+            "PodScheduled",
+        ];
+        s.conditions.sort_by_key(|c| {
+            order
+                .iter()
+                .position(|o| *o == c.type_)
+                .unwrap_or(order.len())
+        });
         if s != pod.status {
             ctx.api.update_pod_status(key, s);
         }
     }
 
-    fn view<'a>(&'a self, w: &'a PodWorker, key: &ObjectRef, pod: &Pod, c: &'a Container) -> ContainerView<'a> {
-        let ids = w.containers.get(&c.name).map(|r| r.ids.as_slice()).unwrap_or_default();
-        let current = ids.last().and_then(|id| self.runtime.container_status(id).ok());
+    fn view<'a>(
+        &'a self,
+        w: &'a PodWorker,
+        key: &ObjectRef,
+        pod: &Pod,
+        c: &'a Container,
+    ) -> ContainerView<'a> {
+        let ids = w
+            .containers
+            .get(&c.name)
+            .map(|r| r.ids.as_slice())
+            .unwrap_or_default();
+        let current = ids
+            .last()
+            .and_then(|id| self.runtime.container_status(id).ok());
         let previous = ids
             .len()
             .checked_sub(2)
@@ -1629,7 +2068,10 @@ impl Kubelet {
             previous,
             ready: self.ready(key, c),
             started: self.started(key, c),
-            cached: w.reasons.get(&c.name).map(|(r, m)| (r.as_str(), m.as_str())),
+            cached: w
+                .reasons
+                .get(&c.name)
+                .map(|(r, m)| (r.as_str(), m.as_str())),
             will_restart,
         }
     }
@@ -1680,7 +2122,9 @@ impl Kubelet {
             }
             LabAction::Exit { code, .. } => self.runtime.force_exit(&id, *code, now),
             LabAction::CreateFile { path, .. } | LabAction::DeleteFile { path, .. } => {
-                let Kubelet { runtime, workers, .. } = self;
+                let Kubelet {
+                    runtime, workers, ..
+                } = self;
                 let volumes = workers
                     .get_mut(&key)
                     .and_then(|w| w.volumes.as_mut())
@@ -1719,18 +2163,39 @@ impl Kubelet {
     }
 
     /// Container logs of a pod's container (current instance, or `previous`).
-    pub fn logs(&self, key: &ObjectRef, container: &str, previous: bool) -> Option<Vec<crate::cri::runtime::LogLine>> {
+    pub fn logs(
+        &self,
+        key: &ObjectRef,
+        container: &str,
+        previous: bool,
+    ) -> Option<Vec<crate::cri::runtime::LogLine>> {
         let ids = &self.workers.get(key)?.containers.get(container)?.ids;
-        let id = if previous { ids.len().checked_sub(2).and_then(|i| ids.get(i))? } else { ids.last()? };
-        self.runtime.container_status(id).ok().map(|c| c.log.clone())
+        let id = if previous {
+            ids.len().checked_sub(2).and_then(|i| ids.get(i))?
+        } else {
+            ids.last()?
+        };
+        self.runtime
+            .container_status(id)
+            .ok()
+            .map(|c| c.log.clone())
     }
 
     /// Every probe attempt of a pod's container, by probe type (the probe timeline).
-    pub fn probe_history(&self, key: &ObjectRef, container: &str) -> Vec<(ProbeKind, &[prober::ProbeRecord])> {
+    pub fn probe_history(
+        &self,
+        key: &ObjectRef,
+        container: &str,
+    ) -> Vec<(ProbeKind, &[prober::ProbeRecord])> {
         self.workers
             .get(key)
             .and_then(|w| w.containers.get(container))
-            .map(|r| r.probes.iter().map(|p| (p.kind, p.history.as_slice())).collect())
+            .map(|r| {
+                r.probes
+                    .iter()
+                    .map(|p| (p.kind, p.history.as_slice()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -1783,7 +2248,8 @@ impl ProbeTarget for KubeletTarget<'_, '_, '_> {
             .unwrap_or_default()
     }
     fn exec(&mut self, argv: &[String], timeout_s: i64) -> Result<ExecResult, String> {
-        self.kubelet.exec(self.ctx, self.key, self.id, argv, timeout_s)
+        self.kubelet
+            .exec(self.ctx, self.key, self.id, argv, timeout_s)
     }
     fn http(&self, port: u16, path: &str) -> Answer {
         let Some(w) = self.kubelet.workers.get(self.key) else {
@@ -1793,9 +2259,13 @@ impl ProbeTarget for KubeletTarget<'_, '_, '_> {
             return Answer::Refused;
         };
         let empty = BTreeMap::new();
-        self.kubelet
-            .runtime
-            .answer(sandbox, port, path, self.ctx.now, w.volumes.as_ref().unwrap_or(&empty))
+        self.kubelet.runtime.answer(
+            sandbox,
+            port,
+            path,
+            self.ctx.now,
+            w.volumes.as_ref().unwrap_or(&empty),
+        )
     }
     fn grpc(&self, port: u16) -> Option<&'static str> {
         let sandbox = self.kubelet.workers.get(self.key)?.sandbox.clone()?;

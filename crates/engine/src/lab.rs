@@ -149,17 +149,28 @@ impl LabAction {
     /// A one-line description for timelines (`exit 1 in pod/web`).
     pub fn describe(&self) -> String {
         match self {
-            LabAction::HttpStatus { pod, path, status, .. } => {
+            LabAction::HttpStatus {
+                pod, path, status, ..
+            } => {
                 format!("{} answers {status} on {path}", pod.name)
             }
             LabAction::CreateFile { pod, path, .. } => format!("create {path} in {}", pod.name),
             LabAction::DeleteFile { pod, path, .. } => format!("delete {path} in {}", pod.name),
-            LabAction::Exit { pod, code, .. } => format!("process in {} exits with {code}", pod.name),
+            LabAction::Exit { pod, code, .. } => {
+                format!("process in {} exits with {code}", pod.name)
+            }
             LabAction::GrowMemory { pod, bytes, .. } => {
-                format!("process in {} allocates {} MiB more", pod.name, bytes / (1024 * 1024))
+                format!(
+                    "process in {} allocates {} MiB more",
+                    pod.name,
+                    bytes / (1024 * 1024)
+                )
             }
             LabAction::Hang { pod, .. } => format!("process in {} stops answering", pod.name),
-            LabAction::DeletePod { pod, grace_period_seconds } => match grace_period_seconds {
+            LabAction::DeletePod {
+                pod,
+                grace_period_seconds,
+            } => match grace_period_seconds {
                 Some(g) => format!("kubectl delete pod {} --grace-period={g}", pod.name),
                 None => format!("kubectl delete pod {}", pod.name),
             },

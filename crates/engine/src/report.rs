@@ -144,7 +144,12 @@ pub fn print_pod(pod: &Pod, now: SimTime) -> PodColumns {
     let mut ready = 0;
     let mut last_restart: Option<u64> = None;
     let mut note_restart = |s: &crate::api::pod::ContainerStatus| {
-        if let Some(t) = s.last_state.terminated.as_ref().and_then(|t| t.finished_at.as_deref()) {
+        if let Some(t) = s
+            .last_state
+            .terminated
+            .as_ref()
+            .and_then(|t| t.finished_at.as_deref())
+        {
             let ms = rfc3339_to_ms(t);
             last_restart = Some(last_restart.map_or(ms, |l| l.max(ms)));
         }
@@ -228,7 +233,8 @@ pub fn print_pod(pod: &Pod, now: SimTime) -> PodColumns {
         }
     }
     let terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
-    if pod.metadata.deletion_timestamp.is_some() && pod.status.reason.as_deref() == Some("NodeLost") {
+    if pod.metadata.deletion_timestamp.is_some() && pod.status.reason.as_deref() == Some("NodeLost")
+    {
         reason = "Unknown".to_owned();
     } else if pod.metadata.deletion_timestamp.is_some() && !terminal {
         reason = "Terminating".to_owned();
@@ -346,7 +352,11 @@ pub fn top_table(world: &World) -> String {
             }
             let cpu: u64 = m.iter().map(|(_, s)| s.cpu_millis).sum();
             let mem: u64 = m.iter().map(|(_, s)| s.memory_working_set).sum();
-            Some(vec![key.name, format!("{cpu}m"), format!("{}Mi", mem / (1024 * 1024))])
+            Some(vec![
+                key.name,
+                format!("{cpu}m"),
+                format!("{}Mi", mem / (1024 * 1024)),
+            ])
         })
         .collect();
     table(&["NAME", "CPU(cores)", "MEMORY(bytes)"], &rows)

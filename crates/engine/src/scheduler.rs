@@ -149,7 +149,10 @@ fn schedule_one(
                 set_condition(pod, "PodScheduled", "True", None, None, now);
                 pod.status.phase.get_or_insert_with(|| "Pending".to_owned());
             });
-            let msg = format!("Successfully assigned {}/{} to {node}", key.namespace, key.name);
+            let msg = format!(
+                "Successfully assigned {}/{} to {node}",
+                key.namespace, key.name
+            );
             ctx.event(
                 EventType::Normal,
                 key,
@@ -213,7 +216,14 @@ pub fn set_condition(
     message: Option<String>,
     now: String,
 ) {
-    set_condition_in(&mut pod.status.conditions, type_, status, reason, message, now);
+    set_condition_in(
+        &mut pod.status.conditions,
+        type_,
+        status,
+        reason,
+        message,
+        now,
+    );
 }
 
 /// [`set_condition`] on a condition list.

@@ -14,8 +14,10 @@ use crate::cri::CriCall;
 use crate::ctx::Ctx;
 use crate::events::EventLog;
 use crate::kubelet::prober::ProbeKind;
+use crate::kubelet::{
+    EVICTION_HARD_MEMORY, HOUSEKEEPING_PERIOD_MS, Kubelet, PLEG_RELIST_PERIOD_MS,
+};
 use crate::lab::LabAction;
-use crate::kubelet::{EVICTION_HARD_MEMORY, HOUSEKEEPING_PERIOD_MS, Kubelet, PLEG_RELIST_PERIOD_MS};
 use crate::rng::SimRng;
 use crate::sched::EventQueue;
 use crate::scheduler;
@@ -147,7 +149,9 @@ impl World {
         };
         for (step, s) in lab.script.iter().enumerate() {
             let at = crate::time::parse_duration(&s.at).unwrap_or(0);
-            world.queue.push(SimTime::from_millis(at), Task::Lab { step });
+            world
+                .queue
+                .push(SimTime::from_millis(at), Task::Lab { step });
         }
         let nodes = if lab.nodes.is_empty() {
             vec![crate::api::lab::LabNode {
@@ -591,7 +595,10 @@ impl World {
 
     /// `kubectl top pod`: CPU (millicores) and working-set memory (bytes) per running
     /// container of the pod, with the CFS throttling counters.
-    pub fn pod_metrics(&self, pod: &ObjectRef) -> Vec<(String, crate::cri::runtime::ContainerStats)> {
+    pub fn pod_metrics(
+        &self,
+        pod: &ObjectRef,
+    ) -> Vec<(String, crate::cri::runtime::ContainerStats)> {
         let Some(Object::Pod(p)) = self.api.get(pod) else {
             return Vec::new();
         };

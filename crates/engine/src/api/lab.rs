@@ -103,16 +103,25 @@ impl LabStep {
     /// Checks the step like the API server would: the field path and message of the first
     /// problem.
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
-        crate::time::parse_duration(&self.at).map_err(|e| ("at", format!("Invalid value: {:?}: {e}", self.at)))?;
+        crate::time::parse_duration(&self.at)
+            .map_err(|e| ("at", format!("Invalid value: {:?}: {e}", self.at)))?;
         if !LAB_ACTIONS.contains(&self.action.as_str()) {
             let allowed: Vec<String> = LAB_ACTIONS.iter().map(|a| format!("{a:?}")).collect();
             return Err((
                 "action",
-                format!("Unsupported value: {:?}: supported values: {}", self.action, allowed.join(", ")),
+                format!(
+                    "Unsupported value: {:?}: supported values: {}",
+                    self.action,
+                    allowed.join(", ")
+                ),
             ));
         }
         let need = |field: &'static str, present: bool| {
-            if present { Ok(()) } else { Err((field, "Required value".to_owned())) }
+            if present {
+                Ok(())
+            } else {
+                Err((field, "Required value".to_owned()))
+            }
         };
         match self.action.as_str() {
             "nodeNotReady" => need("node", self.node.is_some()),

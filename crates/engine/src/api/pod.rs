@@ -361,7 +361,11 @@ pub struct Volume {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projected: Option<Value>,
     /// Pod fields as files.
-    #[serde(default, rename = "downwardAPI", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "downwardAPI",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub downward_api: Option<Value>,
     /// An NFS export.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -132,7 +132,11 @@ impl FsTree {
         }
         let path = normalize(path);
         if self.is_dir(&path) {
-            return if parents { Ok(()) } else { Err(FsError::Exists) };
+            return if parents {
+                Ok(())
+            } else {
+                Err(FsError::Exists)
+            };
         }
         if self.is_file(&path) {
             return Err(FsError::Exists);

@@ -140,14 +140,22 @@ pub const CATALOG: &[CatalogImage] = &[
 /// and each server's document root.
 pub fn root_filesystem(r: &ImageRef) -> FsTree {
     let mut fs = FsTree::default();
-    for dir in ["bin", "dev", "etc", "home", "proc", "root", "sys", "tmp", "usr", "var"] {
+    for dir in [
+        "bin", "dev", "etc", "home", "proc", "root", "sys", "tmp", "usr", "var",
+    ] {
         let _ = fs.mkdir(dir, false);
     }
     match r.repo().as_str() {
         "docker.io/library/nginx" => {
             fs.put("usr/share/nginx/html/index.html", NGINX_INDEX.to_owned());
-            fs.put("usr/share/nginx/html/50x.html", "<h1>An error occurred.</h1>\n".to_owned());
-            fs.put("etc/nginx/nginx.conf", "user  nginx;\nworker_processes  auto;\n".to_owned());
+            fs.put(
+                "usr/share/nginx/html/50x.html",
+                "<h1>An error occurred.</h1>\n".to_owned(),
+            );
+            fs.put(
+                "etc/nginx/nginx.conf",
+                "user  nginx;\nworker_processes  auto;\n".to_owned(),
+            );
         }
         "docker.io/library/httpd" => {
             fs.put(

@@ -213,7 +213,11 @@ pub struct Process {
 
 impl Process {
     /// Starts `program` at `host.now()`; output goes to `log`.
-    pub fn start(program: Program, host: &mut dyn Host, log: &mut Vec<(Stream, String)>) -> (Process, Run) {
+    pub fn start(
+        program: Program,
+        host: &mut dyn Host,
+        log: &mut Vec<(Stream, String)>,
+    ) -> (Process, Run) {
         let mut p = Process {
             program,
             started_at: host.now(),
@@ -311,10 +315,13 @@ impl Process {
                 body: String::new(),
             });
         }
-        match self
-            .program
-            .http(port, path, now.millis_since(self.started_at), read, hostname)
-        {
+        match self.program.http(
+            port,
+            path,
+            now.millis_since(self.started_at),
+            read,
+            hostname,
+        ) {
             Some(reply) => Answer::Http(reply),
             None => Answer::NotHttp,
         }

@@ -399,7 +399,9 @@ impl Runtime {
             .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))?;
         let program = match &c.config.image {
             Some(image) => Program::resolve(image, &c.config.command, &c.config.args),
-            None => Err(super::process::programs::StartFailure("no image".to_owned())),
+            None => Err(super::process::programs::StartFailure(
+                "no image".to_owned(),
+            )),
         };
         let result = match program {
             Err(e) => {
@@ -422,7 +424,12 @@ impl Runtime {
                 push_log(&mut c, now, out);
                 c.process = Some(process);
                 if let Run::Exited(code) = run {
-                    exit(&mut c, now, code, if code == 0 { "Completed" } else { "Error" });
+                    exit(
+                        &mut c,
+                        now,
+                        code,
+                        if code == 0 { "Completed" } else { "Error" },
+                    );
                 }
                 Ok(())
             }
@@ -440,7 +447,11 @@ impl Runtime {
         {
             let limit = c.config.memory_limit;
             c.peak_memory = c.peak_memory.max(process.memory(now));
-            if limit > 0 && process.memory_exceeds_at(limit, now).is_some_and(|t| t <= now) {
+            if limit > 0
+                && process
+                    .memory_exceeds_at(limit, now)
+                    .is_some_and(|t| t <= now)
+            {
                 // The cgroup's OOM killer (memory.max reached): reason OOMKilled, SIGKILL.
                 exit(&mut c, now, 137, "OOMKilled");
             } else if c.kill_at.is_some_and(|t| t <= now) {
@@ -454,9 +465,12 @@ impl Runtime {
                 };
                 push_log(&mut c, now, out);
                 match run {
-                    Run::Exited(code) => {
-                        exit(&mut c, now, code, if code == 0 { "Completed" } else { "Error" })
-                    }
+                    Run::Exited(code) => exit(
+                        &mut c,
+                        now,
+                        code,
+                        if code == 0 { "Completed" } else { "Error" },
+                    ),
                     Run::Running(_) => c.process = Some(process),
                 }
             }
@@ -527,7 +541,11 @@ impl Runtime {
             exits_at: None,
             term_exit: p.exit_after_term(now).map(|t| t.millis_since(now)),
         });
-        let budget = if timeout_s > 0 { timeout_s as u64 * 1000 } else { 3_600_000 };
+        let budget = if timeout_s > 0 {
+            timeout_s as u64 * 1000
+        } else {
+            3_600_000
+        };
         let (result, signals) = {
             let mut host = host_for(&mut c, now, env, main);
             let r = Shell::exec(argv, &mut host, budget);
@@ -544,7 +562,14 @@ impl Runtime {
 
     /// How the pod behind `sandbox_id` answers on `port` at `path`: the first running
     /// container listening there.
-    pub fn answer(&self, sandbox_id: &str, port: u16, path: &str, now: SimTime, volumes: &BTreeMap<String, FsTree>) -> Answer {
+    pub fn answer(
+        &self,
+        sandbox_id: &str,
+        port: u16,
+        path: &str,
+        now: SimTime,
+        volumes: &BTreeMap<String, FsTree>,
+    ) -> Answer {
         for c in self
             .containers
             .values()
@@ -578,7 +603,10 @@ impl Runtime {
     /// `ContainerStats` at `now`.
     pub fn container_stats(&self, id: &str, now: SimTime) -> Option<ContainerStats> {
         let c = self.containers.get(id)?;
-        let p = c.process.as_ref().filter(|_| c.state == ContainerState::Running)?;
+        let p = c
+            .process
+            .as_ref()
+            .filter(|_| c.state == ContainerState::Running)?;
         let demand = p.program.cpu_demand();
         let limit = c.config.cpu_limit_millis;
         let cpu = if limit > 0 { demand.min(limit) } else { demand };
@@ -587,7 +615,11 @@ impl Runtime {
             memory_working_set: p.memory(now),
             cpu_millis: cpu,
             nr_periods: periods,
-            nr_throttled: if limit > 0 && demand > limit { periods } else { 0 },
+            nr_throttled: if limit > 0 && demand > limit {
+                periods
+            } else {
+                0
+            },
         })
     }
 
@@ -646,7 +678,11 @@ fn host_for<'a>(
 }
 
 /// Reads a file through a container's mounts (for servers answering requests).
-fn read_path(c: &RuntimeContainer, volumes: &BTreeMap<String, FsTree>, path: &str) -> Option<String> {
+fn read_path(
+    c: &RuntimeContainer,
+    volumes: &BTreeMap<String, FsTree>,
+    path: &str,
+) -> Option<String> {
     let norm = format!("/{}", super::fs::normalize(path));
     let mount = c
         .config
@@ -699,10 +735,7 @@ fn next_event(c: &RuntimeContainer, now: SimTime) -> Option<SimTime> {
     let oom = (c.config.memory_limit > 0)
         .then(|| p.memory_exceeds_at(c.config.memory_limit, now))
         .flatten();
-    [p.next_event(), oom, c.kill_at]
-        .into_iter()
-        .flatten()
-        .min()
+    [p.next_event(), oom, c.kill_at].into_iter().flatten().min()
 }
 
 /// A 64-hex-digit id as containerd generates for sandboxes and containers.

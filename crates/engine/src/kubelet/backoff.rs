@@ -36,9 +36,7 @@ impl Backoff {
     /// between `event_time` (the last exit) and `now`.
     pub fn in_backoff_since(&self, key: &str, event_time: SimTime, now: SimTime) -> bool {
         match self.entries.get(key) {
-            Some(e) if !Self::expired(e, event_time) => {
-                now.millis_since(event_time) < e.backoff_ms
-            }
+            Some(e) if !Self::expired(e, event_time) => now.millis_since(event_time) < e.backoff_ms,
             _ => false,
         }
     }

@@ -40,7 +40,11 @@ impl ProbeKind {
     }
 
     /// Every kind.
-    pub const ALL: [ProbeKind; 3] = [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness];
+    pub const ALL: [ProbeKind; 3] = [
+        ProbeKind::Startup,
+        ProbeKind::Liveness,
+        ProbeKind::Readiness,
+    ];
 }
 
 /// A probe result (`pkg/kubelet/prober/results`).
@@ -177,7 +181,12 @@ impl ProbeWorker {
 
     /// The second half of `doProbe`: counts the result against the thresholds. Returns the
     /// new verdict when it changed.
-    pub fn record(&mut self, result: ProbeResult, output: String, now: SimTime) -> Option<ProbeResult> {
+    pub fn record(
+        &mut self,
+        result: ProbeResult,
+        output: String,
+        now: SimTime,
+    ) -> Option<ProbeResult> {
         if self.last_result == result {
             self.result_run += 1;
         } else {
@@ -250,7 +259,11 @@ pub fn resolve_port(port: &IntOrString, container: &Container) -> Result<u16, St
 }
 
 /// Runs one probe: its result and output (`pkg/probe/*` texts).
-pub fn run(probe: &Probe, container: &Container, target: &mut dyn ProbeTarget) -> (ProbeResult, String) {
+pub fn run(
+    probe: &Probe,
+    container: &Container,
+    target: &mut dyn ProbeTarget,
+) -> (ProbeResult, String) {
     let timeout_s = i64::from(probe.timeout_seconds.unwrap_or(1).max(1));
     if let Some(exec) = &probe.exec {
         return match target.exec(&exec.command, timeout_s) {
@@ -293,12 +306,15 @@ pub fn run(probe: &Probe, container: &Container, target: &mut dyn ProbeTarget) -
             ),
             Answer::NotHttp => (
                 ProbeResult::Failure,
-                format!("Get {url:?}: net/http: HTTP/1.x transport connection broken: malformed HTTP response"),
+                format!(
+                    "Get {url:?}: net/http: HTTP/1.x transport connection broken: malformed HTTP response"
+                ),
             ),
             // pkg/probe/http: 200 <= code < 400 is success.
-            Answer::Http(r) if (200..400).contains(&r.status) => {
-                (ProbeResult::Success, r.body.chars().take(10 * 1024).collect())
-            }
+            Answer::Http(r) if (200..400).contains(&r.status) => (
+                ProbeResult::Success,
+                r.body.chars().take(10 * 1024).collect(),
+            ),
             Answer::Http(r) => (
                 ProbeResult::Failure,
                 format!("HTTP probe failed with statuscode: {}", r.status),
@@ -361,14 +377,29 @@ mod tests {
     fn verdict_flips_only_at_the_threshold_and_liveness_holds() {
         let mut w = ProbeWorker::new(ProbeKind::Liveness, probe(3, 1));
         let t0 = SimTime::ZERO;
-        assert_eq!(w.gate(Some("c1"), Some(t0), true, SimTime::from_secs(4)), Gate::Skip);
-        assert_eq!(w.gate(Some("c1"), Some(t0), true, SimTime::from_secs(5)), Gate::Probe);
+        assert_eq!(
+            w.gate(Some("c1"), Some(t0), true, SimTime::from_secs(4)),
+            Gate::Skip
+        );
+        assert_eq!(
+            w.gate(Some("c1"), Some(t0), true, SimTime::from_secs(5)),
+            Gate::Probe
+        );
         assert_eq!(w.record(ProbeResult::Failure, "x".into(), t0), None);
         assert_eq!(w.record(ProbeResult::Failure, "x".into(), t0), None);
-        assert_eq!(w.record(ProbeResult::Failure, "x".into(), t0), Some(ProbeResult::Failure));
-        assert_eq!(w.gate(Some("c1"), Some(t0), true, SimTime::from_secs(30)), Gate::Skip);
+        assert_eq!(
+            w.record(ProbeResult::Failure, "x".into(), t0),
+            Some(ProbeResult::Failure)
+        );
+        assert_eq!(
+            w.gate(Some("c1"), Some(t0), true, SimTime::from_secs(30)),
+            Gate::Skip
+        );
         // A new container resets the worker to the initial liveness result.
-        assert_eq!(w.gate(Some("c2"), Some(t0), true, SimTime::from_secs(30)), Gate::Probe);
+        assert_eq!(
+            w.gate(Some("c2"), Some(t0), true, SimTime::from_secs(30)),
+            Gate::Probe
+        );
         assert_eq!(w.verdict, ProbeResult::Success);
     }
 
@@ -377,8 +408,14 @@ mod tests {
         let mut w = ProbeWorker::new(ProbeKind::Readiness, probe(3, 2));
         assert_eq!(w.verdict, ProbeResult::Failure);
         let t0 = SimTime::ZERO;
-        assert_eq!(w.gate(Some("c"), Some(t0), false, SimTime::from_secs(9)), Gate::Skip);
+        assert_eq!(
+            w.gate(Some("c"), Some(t0), false, SimTime::from_secs(9)),
+            Gate::Skip
+        );
         assert_eq!(w.record(ProbeResult::Success, String::new(), t0), None);
-        assert_eq!(w.record(ProbeResult::Success, String::new(), t0), Some(ProbeResult::Success));
+        assert_eq!(
+            w.record(ProbeResult::Success, String::new(), t0),
+            Some(ProbeResult::Success)
+        );
     }
 }

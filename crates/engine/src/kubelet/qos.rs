@@ -29,6 +29,35 @@ pub fn qos_class(pod: &Pod) -> &'static str {
     }
 }
 
+/// oom_score_adj of a Guaranteed container (`pkg/kubelet/qos/policy.go`).
+pub const GUARANTEED_OOM_SCORE_ADJ: i64 = -997;
+/// oom_score_adj of a BestEffort container.
+pub const BEST_EFFORT_OOM_SCORE_ADJ: i64 = 1000;
+
+/// `GetContainerOOMScoreAdjust`: Guaranteed −997, BestEffort 1000, Burstable
+/// `1000 − 1000·memoryRequest/nodeMemoryCapacity` kept within [3, 999].
+pub fn oom_score_adj(pod: &Pod, container: &crate::api::pod::Container, node_memory: i64) -> i64 {
+    match qos_class(pod) {
+        "Guaranteed" => GUARANTEED_OOM_SCORE_ADJ,
+        "BestEffort" => BEST_EFFORT_OOM_SCORE_ADJ,
+        _ => {
+            let request = container
+                .resources
+                .requests
+                .get("memory")
+                .map_or(0, |q| q.value());
+            let adj = 1000 - (1000 * request) / node_memory.max(1);
+            if adj < 3 {
+                3
+            } else if adj >= 1000 {
+                999
+            } else {
+                adj
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,34 +91,5 @@ mod tests {
             qos_class(&pod("{limits: {memory: 200Mi}, requests: {memory: 100Mi}}")),
             "Burstable"
         );
-    }
-}
-
-/// oom_score_adj of a Guaranteed container (`pkg/kubelet/qos/policy.go`).
-pub const GUARANTEED_OOM_SCORE_ADJ: i64 = -997;
-/// oom_score_adj of a BestEffort container.
-pub const BEST_EFFORT_OOM_SCORE_ADJ: i64 = 1000;
-
-/// `GetContainerOOMScoreAdjust`: Guaranteed −997, BestEffort 1000, Burstable
-/// `1000 − 1000·memoryRequest/nodeMemoryCapacity` kept within [3, 999].
-pub fn oom_score_adj(pod: &Pod, container: &crate::api::pod::Container, node_memory: i64) -> i64 {
-    match qos_class(pod) {
-        "Guaranteed" => GUARANTEED_OOM_SCORE_ADJ,
-        "BestEffort" => BEST_EFFORT_OOM_SCORE_ADJ,
-        _ => {
-            let request = container
-                .resources
-                .requests
-                .get("memory")
-                .map_or(0, |q| q.value());
-            let adj = 1000 - (1000 * request) / node_memory.max(1);
-            if adj < 3 {
-                3
-            } else if adj >= 1000 {
-                999
-            } else {
-                adj
-            }
-        }
     }
 }

@@ -87,7 +87,10 @@ pub fn container_status(v: &ContainerView<'_>, default_waiting: &str) -> Contain
             s.ready = true;
         }
     }
-    if let Some(p) = v.previous.filter(|p| p.state == runtime::ContainerState::Exited) {
+    if let Some(p) = v
+        .previous
+        .filter(|p| p.state == runtime::ContainerState::Exited)
+    {
         s.last_state = terminated(p);
     }
     if let Some((reason, message)) = v.cached
@@ -113,7 +116,12 @@ fn is_sidecar(c: &Container) -> bool {
 }
 
 /// `getPhase`: the pod phase from its container statuses.
-pub fn phase(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus], terminal: bool) -> &'static str {
+pub fn phase(
+    pod: &Pod,
+    init: &[ContainerStatus],
+    app: &[ContainerStatus],
+    terminal: bool,
+) -> &'static str {
     let spec = &pod.spec;
     let find = |list: &[ContainerStatus], name: &str| list.iter().find(|s| s.name == name).cloned();
     let (mut pending_init, mut failed_init) = (0, 0);
@@ -122,7 +130,11 @@ pub fn phase(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus], termi
             None => pending_init += 1,
             Some(s) if s.state.running.is_some() => pending_init += 1,
             Some(s) if s.state.terminated.is_some() => {
-                if s.state.terminated.as_ref().is_some_and(|t| t.exit_code != 0) {
+                if s.state
+                    .terminated
+                    .as_ref()
+                    .is_some_and(|t| t.exit_code != 0)
+                {
                     failed_init += 1;
                 }
             }
@@ -154,7 +166,11 @@ pub fn phase(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus], termi
             Some(s) if s.state.running.is_some() => running += 1,
             Some(s) if s.state.terminated.is_some() => {
                 stopped += 1;
-                if s.state.terminated.as_ref().is_some_and(|t| t.exit_code == 0) {
+                if s.state
+                    .terminated
+                    .as_ref()
+                    .is_some_and(|t| t.exit_code == 0)
+                {
                     succeeded += 1;
                 }
             }
@@ -172,9 +188,11 @@ pub fn phase(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus], termi
     if failed_init > 0 && policy == "Never" {
         return "Failed";
     }
-    let any_regular_started = app
-        .iter()
-        .any(|s| s.state.running.is_some() || s.state.terminated.is_some() || s.last_state.terminated.is_some());
+    let any_regular_started = app.iter().any(|s| {
+        s.state.running.is_some()
+            || s.state.terminated.is_some()
+            || s.last_state.terminated.is_some()
+    });
     if (pending_init > 0 && !any_regular_started) || waiting > 0 {
         return "Pending";
     }
@@ -183,7 +201,11 @@ pub fn phase(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus], termi
     }
     if running == 0 && stopped > 0 && unknown == 0 {
         if terminal {
-            return if stopped == succeeded { "Succeeded" } else { "Failed" };
+            return if stopped == succeeded {
+                "Succeeded"
+            } else {
+                "Failed"
+            };
         }
         if policy == "Always" {
             return "Running";
@@ -207,11 +229,20 @@ fn names(list: &[String]) -> String {
 }
 
 /// `GeneratePodInitializedCondition`.
-pub fn initialized(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus], phase: &str) -> Condition {
+pub fn initialized(
+    pod: &Pod,
+    init: &[ContainerStatus],
+    app: &[ContainerStatus],
+    phase: &str,
+) -> Condition {
     if pod.spec.init_containers.is_empty() {
         return ("True", None, None);
     }
-    let started = app.iter().any(|s| s.state.running.is_some() || s.state.terminated.is_some() || s.last_state.terminated.is_some());
+    let started = app.iter().any(|s| {
+        s.state.running.is_some()
+            || s.state.terminated.is_some()
+            || s.last_state.terminated.is_some()
+    });
     if started {
         return ("True", None, None);
     }
@@ -220,7 +251,11 @@ pub fn initialized(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus],
         let s = init.iter().find(|s| s.name == c.name);
         let done = match s {
             Some(s) if is_sidecar(c) => s.started == Some(true),
-            Some(s) => s.state.terminated.as_ref().is_some_and(|t| t.exit_code == 0),
+            Some(s) => s
+                .state
+                .terminated
+                .as_ref()
+                .is_some_and(|t| t.exit_code == 0),
             None => false,
         };
         if !done {
@@ -236,12 +271,20 @@ pub fn initialized(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus],
     (
         "False",
         Some("ContainersNotInitialized"),
-        Some(format!("containers with incomplete status: {}", names(&incomplete))),
+        Some(format!(
+            "containers with incomplete status: {}",
+            names(&incomplete)
+        )),
     )
 }
 
 /// `GenerateContainersReadyCondition` (sidecars count, as do app containers).
-pub fn containers_ready(pod: &Pod, init: &[ContainerStatus], app: &[ContainerStatus], phase: &str) -> Condition {
+pub fn containers_ready(
+    pod: &Pod,
+    init: &[ContainerStatus],
+    app: &[ContainerStatus],
+    phase: &str,
+) -> Condition {
     let mut unknown = Vec::new();
     let mut unready = Vec::new();
     let sidecars = pod.spec.init_containers.iter().filter(|c| is_sidecar(c));
@@ -261,10 +304,16 @@ pub fn containers_ready(pod: &Pod, init: &[ContainerStatus], app: &[ContainerSta
     }
     let mut parts = Vec::new();
     if !unknown.is_empty() {
-        parts.push(format!("containers with unknown status: {}", names(&unknown)));
+        parts.push(format!(
+            "containers with unknown status: {}",
+            names(&unknown)
+        ));
     }
     if !unready.is_empty() {
-        parts.push(format!("containers with unready status: {}", names(&unready)));
+        parts.push(format!(
+            "containers with unready status: {}",
+            names(&unready)
+        ));
     }
     if parts.is_empty() {
         ("True", None, None)
@@ -279,7 +328,11 @@ pub fn ready(pod: &Pod, containers_ready: &Condition) -> Condition {
         return containers_ready.clone();
     }
     for gate in &pod.spec.readiness_gates {
-        let c = pod.status.conditions.iter().find(|c| c.type_ == gate.condition_type);
+        let c = pod
+            .status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == gate.condition_type);
         match c {
             None => {
                 return (

@@ -11,11 +11,11 @@ use serde_json::Value;
 
 use crate::api::config::{ConfigMap, Secret};
 use crate::api::pod::{Container, Pod, Volume};
+use crate::api::service::Service;
 use crate::api::{Kind, Object, ObjectRef};
 use crate::apiserver::ApiServer;
 use crate::cri::fs::FsTree;
 use crate::cri::host::MountPoint;
-use crate::api::service::Service;
 
 /// Where the service-account volume is mounted.
 pub const SERVICE_ACCOUNT_MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -85,7 +85,11 @@ fn token(pod: &Pod) -> String {
         pod.metadata.namespace,
         pod.spec.service_account_name.as_deref().unwrap_or("default"),
     ));
-    format!("{}.{}.signature", header.trim_end_matches('='), claims.trim_end_matches('='))
+    format!(
+        "{}.{}.signature",
+        header.trim_end_matches('='),
+        claims.trim_end_matches('=')
+    )
 }
 
 /// `fieldRef.fieldPath` of the downward API. `ips` are the pod and host IPs when the status
@@ -234,7 +238,12 @@ fn set_up(
     }
     if let Some(spec) = &v.projected {
         let mut t = FsTree::default();
-        for source in spec.get("sources").and_then(Value::as_array).into_iter().flatten() {
+        for source in spec
+            .get("sources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(s) = source.get("serviceAccountToken") {
                 t.put(str_at(s, "path").unwrap_or("token"), token(pod));
             }
@@ -275,11 +284,17 @@ fn set_up(
     }
     if let Some(spec) = &v.host_path {
         let path = str_at(spec, "path").unwrap_or("/");
-        return Ok(storage.entry(format!("hostPath:{path}")).or_default().clone());
+        return Ok(storage
+            .entry(format!("hostPath:{path}"))
+            .or_default()
+            .clone());
     }
     if let Some(spec) = &v.persistent_volume_claim {
         let claim = str_at(spec, "claimName").unwrap_or_default();
-        return Ok(storage.entry(format!("pvc:{ns}/{claim}")).or_default().clone());
+        return Ok(storage
+            .entry(format!("pvc:{ns}/{claim}"))
+            .or_default()
+            .clone());
     }
     // emptyDir (and kinds we do not model: an empty directory).
     Ok(FsTree::default())
@@ -287,7 +302,12 @@ fn set_up(
 
 fn downward_files(pod: &Pod, spec: &Value) -> Result<FsTree, String> {
     let mut t = FsTree::default();
-    for item in spec.get("items").and_then(Value::as_array).into_iter().flatten() {
+    for item in spec
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let path = str_at(item, "path").unwrap_or_default();
         let value = if let Some(f) = item.get("fieldRef") {
             let fp = str_at(f, "fieldPath").unwrap_or_default();
@@ -382,8 +402,17 @@ pub fn environment(
 ) -> Result<BTreeMap<String, String>, String> {
     let ns = &pod.metadata.namespace;
     let mut env = BTreeMap::from([
-        ("PATH".to_owned(), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned()),
-        ("HOSTNAME".to_owned(), pod.spec.hostname.clone().unwrap_or_else(|| pod.metadata.name.clone())),
+        (
+            "PATH".to_owned(),
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned(),
+        ),
+        (
+            "HOSTNAME".to_owned(),
+            pod.spec
+                .hostname
+                .clone()
+                .unwrap_or_else(|| pod.metadata.name.clone()),
+        ),
     ]);
     if pod.spec.enable_service_links != Some(false) {
         for o in api.list(Kind::Service) {
@@ -396,13 +425,20 @@ pub fn environment(
     }
     env.insert("KUBERNETES_SERVICE_HOST".to_owned(), "10.96.0.1".to_owned());
     env.insert("KUBERNETES_SERVICE_PORT".to_owned(), "443".to_owned());
-    env.insert("KUBERNETES_PORT".to_owned(), "tcp://10.96.0.1:443".to_owned());
+    env.insert(
+        "KUBERNETES_PORT".to_owned(),
+        "tcp://10.96.0.1:443".to_owned(),
+    );
     for from in &c.env_from {
         let prefix = str_at(from, "prefix").unwrap_or_default();
         if let Some(r) = from.get("configMapRef") {
             let name = str_at(r, "name").unwrap_or_default();
             match config_map(api, ns, name) {
-                Some(cm) => env.extend(cm.data.iter().map(|(k, v)| (format!("{prefix}{k}"), v.clone()))),
+                Some(cm) => env.extend(
+                    cm.data
+                        .iter()
+                        .map(|(k, v)| (format!("{prefix}{k}"), v.clone())),
+                ),
                 None if r.get("optional").and_then(Value::as_bool) == Some(true) => {}
                 None => return Err(format!("configmap {name:?} not found")),
             }
@@ -410,7 +446,11 @@ pub fn environment(
         if let Some(r) = from.get("secretRef") {
             let name = str_at(r, "name").unwrap_or_default();
             match secret(api, ns, name) {
-                Some(s) => env.extend(secret_data(s).into_iter().map(|(k, v)| (format!("{prefix}{k}"), v))),
+                Some(s) => env.extend(
+                    secret_data(s)
+                        .into_iter()
+                        .map(|(k, v)| (format!("{prefix}{k}"), v)),
+                ),
                 None if r.get("optional").and_then(Value::as_bool) == Some(true) => {}
                 None => return Err(format!("secret {name:?} not found")),
             }
@@ -420,25 +460,38 @@ pub fn environment(
         let value = match (&e.value, &e.value_from) {
             (_, Some(from)) => {
                 if let Some(f) = from.get("fieldRef") {
-                    field_ref(pod, str_at(f, "fieldPath").unwrap_or_default(), Some(ips)).unwrap_or_default()
+                    field_ref(pod, str_at(f, "fieldPath").unwrap_or_default(), Some(ips))
+                        .unwrap_or_default()
                 } else if let Some(r) = from.get("resourceFieldRef") {
                     resource_ref(pod, r, &c.name).unwrap_or_default()
                 } else if let Some(r) = from.get("configMapKeyRef") {
-                    let (name, key) = (str_at(r, "name").unwrap_or_default(), str_at(r, "key").unwrap_or_default());
+                    let (name, key) = (
+                        str_at(r, "name").unwrap_or_default(),
+                        str_at(r, "key").unwrap_or_default(),
+                    );
                     let optional = r.get("optional").and_then(Value::as_bool) == Some(true);
                     match config_map(api, ns, name).map(|cm| cm.data.get(key)) {
                         Some(Some(v)) => v.clone(),
                         _ if optional => continue,
-                        Some(None) => return Err(format!("couldn't find key {key} in ConfigMap {ns}/{name}")),
+                        Some(None) => {
+                            return Err(format!(
+                                "couldn't find key {key} in ConfigMap {ns}/{name}"
+                            ));
+                        }
                         None => return Err(format!("configmap {name:?} not found")),
                     }
                 } else if let Some(r) = from.get("secretKeyRef") {
-                    let (name, key) = (str_at(r, "name").unwrap_or_default(), str_at(r, "key").unwrap_or_default());
+                    let (name, key) = (
+                        str_at(r, "name").unwrap_or_default(),
+                        str_at(r, "key").unwrap_or_default(),
+                    );
                     let optional = r.get("optional").and_then(Value::as_bool) == Some(true);
                     match secret(api, ns, name).map(|s| secret_data(s).get(key).cloned()) {
                         Some(Some(v)) => v,
                         _ if optional => continue,
-                        Some(None) => return Err(format!("couldn't find key {key} in Secret {ns}/{name}")),
+                        Some(None) => {
+                            return Err(format!("couldn't find key {key} in Secret {ns}/{name}"));
+                        }
                         None => return Err(format!("secret {name:?} not found")),
                     }
                 } else {
@@ -484,7 +537,12 @@ pub fn expand(text: &str, env: &BTreeMap<String, String>) -> String {
 
 /// Docker-link style variables for a Service (`MYSERVICE_SERVICE_HOST`, …).
 fn service_env(s: &Service, env: &mut BTreeMap<String, String>) {
-    let Some(ip) = s.spec.cluster_ip.as_deref().filter(|ip| *ip != "None" && !ip.is_empty()) else {
+    let Some(ip) = s
+        .spec
+        .cluster_ip
+        .as_deref()
+        .filter(|ip| *ip != "None" && !ip.is_empty())
+    else {
         return;
     };
     let name = s.metadata.name.to_ascii_uppercase().replace('-', "_");
@@ -492,7 +550,10 @@ fn service_env(s: &Service, env: &mut BTreeMap<String, String>) {
     if let Some(p) = s.spec.ports.first() {
         let proto = p.protocol.as_deref().unwrap_or("TCP");
         env.insert(format!("{name}_SERVICE_PORT"), p.port.to_string());
-        env.insert(format!("{name}_PORT"), format!("{}://{ip}:{}", proto.to_ascii_lowercase(), p.port));
+        env.insert(
+            format!("{name}_PORT"),
+            format!("{}://{ip}:{}", proto.to_ascii_lowercase(), p.port),
+        );
     }
 }
 

@@ -34,7 +34,14 @@ pub fn tabwrite(text: &str, padding: usize) -> String {
     out
 }
 
-fn format_block(lines: &[Vec<&str>], widths: &mut [Vec<usize>], line0: usize, line1: usize, col: usize, pad: usize) {
+fn format_block(
+    lines: &[Vec<&str>],
+    widths: &mut [Vec<usize>],
+    line0: usize,
+    line1: usize,
+    col: usize,
+    pad: usize,
+) {
     let mut this = line0;
     while this < line1 {
         if col + 1 >= lines[this].len() {
@@ -69,7 +76,12 @@ fn rfc1123z(rfc3339: &str) -> String {
         .unwrap_or_default()
 }
 
-fn map_lines(out: &mut String, label: &str, map: &std::collections::BTreeMap<String, String>, sep: &str) {
+fn map_lines(
+    out: &mut String,
+    label: &str,
+    map: &std::collections::BTreeMap<String, String>,
+    sep: &str,
+) {
     if map.is_empty() {
         let _ = writeln!(out, "{label}:\t<none>");
         return;
@@ -110,11 +122,19 @@ pub fn describe_probe(p: &Probe) -> String {
         );
     }
     if let Some(t) = &p.tcp_socket {
-        return format!("tcp-socket {}:{} {attrs}", t.host.as_deref().unwrap_or(""), port(&t.port));
+        return format!(
+            "tcp-socket {}:{} {attrs}",
+            t.host.as_deref().unwrap_or(""),
+            port(&t.port)
+        );
     }
     if let Some(g) = &p.grpc {
         // kubectl prints the literal `<pod>` (it does not resolve the address).
-        return format!("grpc <pod>:{} {} {attrs}", g.port, g.service.as_deref().unwrap_or(""));
+        return format!(
+            "grpc <pod>:{} {} {attrs}",
+            g.port,
+            g.service.as_deref().unwrap_or("")
+        );
     }
     attrs
 }
@@ -122,7 +142,11 @@ pub fn describe_probe(p: &Probe) -> String {
 fn describe_state(out: &mut String, label: &str, s: &ContainerState) {
     if let Some(r) = &s.running {
         let _ = writeln!(out, "    {label}:\tRunning");
-        let _ = writeln!(out, "      Started:\t{}", rfc1123z(r.started_at.as_deref().unwrap_or_default()));
+        let _ = writeln!(
+            out,
+            "      Started:\t{}",
+            rfc1123z(r.started_at.as_deref().unwrap_or_default())
+        );
     } else if let Some(w) = &s.waiting {
         let _ = writeln!(out, "    {label}:\tWaiting");
         if let Some(r) = w.reason.as_deref().filter(|r| !r.is_empty()) {
@@ -140,8 +164,16 @@ fn describe_state(out: &mut String, label: &str, s: &ContainerState) {
         if let Some(sig) = t.signal.filter(|s| *s > 0) {
             let _ = writeln!(out, "      Signal:\t{sig}");
         }
-        let _ = writeln!(out, "      Started:\t{}", rfc1123z(t.started_at.as_deref().unwrap_or_default()));
-        let _ = writeln!(out, "      Finished:\t{}", rfc1123z(t.finished_at.as_deref().unwrap_or_default()));
+        let _ = writeln!(
+            out,
+            "      Started:\t{}",
+            rfc1123z(t.started_at.as_deref().unwrap_or_default())
+        );
+        let _ = writeln!(
+            out,
+            "      Finished:\t{}",
+            rfc1123z(t.finished_at.as_deref().unwrap_or_default())
+        );
     } else {
         let _ = writeln!(out, "    {label}:\tWaiting");
     }
@@ -150,7 +182,11 @@ fn describe_state(out: &mut String, label: &str, s: &ContainerState) {
 fn describe_container(out: &mut String, c: &Container, status: Option<&ContainerStatus>) {
     let _ = writeln!(out, "  {}:", c.name);
     if let Some(s) = status {
-        let _ = writeln!(out, "    Container ID:\t{}", s.container_id.as_deref().unwrap_or(""));
+        let _ = writeln!(
+            out,
+            "    Container ID:\t{}",
+            s.container_id.as_deref().unwrap_or("")
+        );
     }
     let _ = writeln!(out, "    Image:\t{}", c.image.as_deref().unwrap_or(""));
     if let Some(s) = status {
@@ -160,19 +196,53 @@ fn describe_container(out: &mut String, c: &Container, status: Option<&Container
         .ports
         .iter()
         .map(|p| {
-            let name = p.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
-            format!("{}/{}{name}", p.container_port, p.protocol.as_deref().unwrap_or("TCP"))
+            let name = p
+                .name
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            format!(
+                "{}/{}{name}",
+                p.container_port,
+                p.protocol.as_deref().unwrap_or("TCP")
+            )
         })
         .collect();
     let host_ports: Vec<String> = c
         .ports
         .iter()
-        .map(|p| format!("{}/{}", p.host_port.unwrap_or(0), p.protocol.as_deref().unwrap_or("TCP")))
+        .map(|p| {
+            format!(
+                "{}/{}",
+                p.host_port.unwrap_or(0),
+                p.protocol.as_deref().unwrap_or("TCP")
+            )
+        })
         .collect();
     let label = if ports.len() > 1 { "Ports" } else { "Port" };
-    let _ = writeln!(out, "    {label}:\t{}", if ports.is_empty() { "<none>".to_owned() } else { ports.join(", ") });
-    let label = if host_ports.len() > 1 { "Host Ports" } else { "Host Port" };
-    let _ = writeln!(out, "    {label}:\t{}", if host_ports.is_empty() { "<none>".to_owned() } else { host_ports.join(", ") });
+    let _ = writeln!(
+        out,
+        "    {label}:\t{}",
+        if ports.is_empty() {
+            "<none>".to_owned()
+        } else {
+            ports.join(", ")
+        }
+    );
+    let label = if host_ports.len() > 1 {
+        "Host Ports"
+    } else {
+        "Host Port"
+    };
+    let _ = writeln!(
+        out,
+        "    {label}:\t{}",
+        if host_ports.is_empty() {
+            "<none>".to_owned()
+        } else {
+            host_ports.join(", ")
+        }
+    );
     for (label, list) in [("Command", &c.command), ("Args", &c.args)] {
         if !list.is_empty() {
             let _ = writeln!(out, "    {label}:");
@@ -188,10 +258,17 @@ fn describe_container(out: &mut String, c: &Container, status: Option<&Container
         if s.last_state.terminated.is_some() {
             describe_state(out, "Last State", &s.last_state);
         }
-        let _ = writeln!(out, "    Ready:\t{}", if s.ready { "True" } else { "False" });
+        let _ = writeln!(
+            out,
+            "    Ready:\t{}",
+            if s.ready { "True" } else { "False" }
+        );
         let _ = writeln!(out, "    Restart Count:\t{}", s.restart_count);
     }
-    for (label, map) in [("Limits", &c.resources.limits), ("Requests", &c.resources.requests)] {
+    for (label, map) in [
+        ("Limits", &c.resources.limits),
+        ("Requests", &c.resources.requests),
+    ] {
         if !map.is_empty() {
             let _ = writeln!(out, "    {label}:");
             for (k, v) in map {
@@ -199,7 +276,11 @@ fn describe_container(out: &mut String, c: &Container, status: Option<&Container
             }
         }
     }
-    for (label, p) in [("Liveness", &c.liveness_probe), ("Readiness", &c.readiness_probe), ("Startup", &c.startup_probe)] {
+    for (label, p) in [
+        ("Liveness", &c.liveness_probe),
+        ("Readiness", &c.readiness_probe),
+        ("Startup", &c.startup_probe),
+    ] {
         if let Some(p) = p {
             let _ = writeln!(out, "    {label}:\t{}", describe_probe(p));
         }
@@ -213,11 +294,23 @@ fn describe_container(out: &mut String, c: &Container, status: Option<&Container
                 (Some(v), _) => v.clone(),
                 (None, Some(from)) => {
                     if let Some(f) = from.get("fieldRef") {
-                        format!(" ({}:{})", f.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("v1"), f.get("fieldPath").and_then(|v| v.as_str()).unwrap_or(""))
+                        format!(
+                            " ({}:{})",
+                            f.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("v1"),
+                            f.get("fieldPath").and_then(|v| v.as_str()).unwrap_or("")
+                        )
                     } else if let Some(r) = from.get("configMapKeyRef") {
-                        format!("<set to the key '{}' of config map '{}'>", r.get("key").and_then(|v| v.as_str()).unwrap_or(""), r.get("name").and_then(|v| v.as_str()).unwrap_or(""))
+                        format!(
+                            "<set to the key '{}' of config map '{}'>",
+                            r.get("key").and_then(|v| v.as_str()).unwrap_or(""),
+                            r.get("name").and_then(|v| v.as_str()).unwrap_or("")
+                        )
                     } else if let Some(r) = from.get("secretKeyRef") {
-                        format!("<set to the key '{}' in secret '{}'>", r.get("key").and_then(|v| v.as_str()).unwrap_or(""), r.get("name").and_then(|v| v.as_str()).unwrap_or(""))
+                        format!(
+                            "<set to the key '{}' in secret '{}'>",
+                            r.get("key").and_then(|v| v.as_str()).unwrap_or(""),
+                            r.get("name").and_then(|v| v.as_str()).unwrap_or("")
+                        )
                     } else {
                         String::new()
                     }
@@ -234,8 +327,16 @@ fn describe_container(out: &mut String, c: &Container, status: Option<&Container
     } else {
         let _ = writeln!(out, "    Mounts:");
         for m in mounts {
-            let mode = if m.read_only == Some(true) { "ro" } else { "rw" };
-            let sub = m.sub_path.as_ref().map(|s| format!(",path={s:?}")).unwrap_or_default();
+            let mode = if m.read_only == Some(true) {
+                "ro"
+            } else {
+                "rw"
+            };
+            let sub = m
+                .sub_path
+                .as_ref()
+                .map(|s| format!(",path={s:?}"))
+                .unwrap_or_default();
             let _ = writeln!(out, "      {} from {} ({mode}{sub})", m.mount_path, m.name);
         }
     }
@@ -257,11 +358,21 @@ fn describe_volumes(out: &mut String, pod: &Pod) {
                 .to_owned()
         };
         if let Some(e) = &v.empty_dir {
-            let _ = writeln!(out, "    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)");
+            let _ = writeln!(
+                out,
+                "    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)"
+            );
             let _ = writeln!(out, "    Medium:\t{}", e.medium.as_deref().unwrap_or(""));
-            let _ = writeln!(out, "    SizeLimit:\t{}", e.size_limit.map_or("<unset>".to_owned(), |q| q.canonical()));
+            let _ = writeln!(
+                out,
+                "    SizeLimit:\t{}",
+                e.size_limit.map_or("<unset>".to_owned(), |q| q.canonical())
+            );
         } else if v.config_map.is_some() {
-            let _ = writeln!(out, "    Type:\tConfigMap (a volume populated by a ConfigMap)");
+            let _ = writeln!(
+                out,
+                "    Type:\tConfigMap (a volume populated by a ConfigMap)"
+            );
             let _ = writeln!(out, "    Name:\t{}", s(&v.config_map, "name"));
             let _ = writeln!(out, "    Optional:\tfalse");
         } else if v.secret.is_some() {
@@ -273,13 +384,26 @@ fn describe_volumes(out: &mut String, pod: &Pod) {
             let _ = writeln!(out, "    Path:\t{}", s(&v.host_path, "path"));
             let _ = writeln!(out, "    HostPathType:\t{}", s(&v.host_path, "type"));
         } else if v.persistent_volume_claim.is_some() {
-            let _ = writeln!(out, "    Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)");
-            let _ = writeln!(out, "    ClaimName:\t{}", s(&v.persistent_volume_claim, "claimName"));
+            let _ = writeln!(
+                out,
+                "    Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)"
+            );
+            let _ = writeln!(
+                out,
+                "    ClaimName:\t{}",
+                s(&v.persistent_volume_claim, "claimName")
+            );
             let _ = writeln!(out, "    ReadOnly:\tfalse");
         } else if v.downward_api.is_some() {
-            let _ = writeln!(out, "    Type:\tDownwardAPI (a volume populated by information about the pod)");
+            let _ = writeln!(
+                out,
+                "    Type:\tDownwardAPI (a volume populated by information about the pod)"
+            );
         } else if v.projected.is_some() {
-            let _ = writeln!(out, "    Type:\tProjected (a volume that contains injected data from multiple sources)");
+            let _ = writeln!(
+                out,
+                "    Type:\tProjected (a volume that contains injected data from multiple sources)"
+            );
             let _ = writeln!(out, "    TokenExpirationSeconds:\t3607");
             let _ = writeln!(out, "    ConfigMapName:\tkube-root-ca.crt");
             let _ = writeln!(out, "    Optional:\tfalse");
@@ -309,7 +433,11 @@ pub fn describe_pod(world: &World, key: &ObjectRef) -> Option<String> {
     }
     match &pod.spec.node_name {
         Some(n) => {
-            let _ = writeln!(out, "Node:\t{n}/{}", pod.status.host_ip.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "Node:\t{n}/{}",
+                pod.status.host_ip.as_deref().unwrap_or("")
+            );
         }
         None => {
             let _ = writeln!(out, "Node:\t<none>");
@@ -320,13 +448,21 @@ pub fn describe_pod(world: &World, key: &ObjectRef) -> Option<String> {
     }
     map_lines(&mut out, "Labels", &m.labels, "=");
     map_lines(&mut out, "Annotations", &m.annotations, ": ");
-    let phase = pod.status.phase.clone().unwrap_or_else(|| "Pending".to_owned());
+    let phase = pod
+        .status
+        .phase
+        .clone()
+        .unwrap_or_else(|| "Pending".to_owned());
     let terminal = matches!(phase.as_str(), "Succeeded" | "Failed");
     match (&m.deletion_timestamp, terminal) {
         (Some(ts), false) => {
             let left = rfc3339_to_ms(ts).saturating_sub(now.as_millis());
             let _ = writeln!(out, "Status:\tTerminating (lasts {})", human_duration(left));
-            let _ = writeln!(out, "Termination Grace Period:\t{}s", m.deletion_grace_period_seconds.unwrap_or(0));
+            let _ = writeln!(
+                out,
+                "Termination Grace Period:\t{}s",
+                m.deletion_grace_period_seconds.unwrap_or(0)
+            );
         }
         _ => {
             let _ = writeln!(out, "Status:\t{phase}");
@@ -353,13 +489,21 @@ pub fn describe_pod(world: &World, key: &ObjectRef) -> Option<String> {
     if !pod.spec.init_containers.is_empty() {
         let _ = writeln!(out, "Init Containers:");
         for c in &pod.spec.init_containers {
-            let s = pod.status.init_container_statuses.iter().find(|s| s.name == c.name);
+            let s = pod
+                .status
+                .init_container_statuses
+                .iter()
+                .find(|s| s.name == c.name);
             describe_container(&mut out, c, s);
         }
     }
     let _ = writeln!(out, "Containers:");
     for c in &pod.spec.containers {
-        let s = pod.status.container_statuses.iter().find(|s| s.name == c.name);
+        let s = pod
+            .status
+            .container_statuses
+            .iter()
+            .find(|s| s.name == c.name);
         describe_container(&mut out, c, s);
     }
     if !pod.status.conditions.is_empty() {
@@ -370,7 +514,11 @@ pub fn describe_pod(world: &World, key: &ObjectRef) -> Option<String> {
         }
     }
     describe_volumes(&mut out, pod);
-    let qos = pod.status.qos_class.clone().unwrap_or_else(|| crate::kubelet::qos::qos_class(pod).to_owned());
+    let qos = pod
+        .status
+        .qos_class
+        .clone()
+        .unwrap_or_else(|| crate::kubelet::qos::qos_class(pod).to_owned());
     let _ = writeln!(out, "QoS Class:\t{qos}");
     map_lines(&mut out, "Node-Selectors", &pod.spec.node_selector, "=");
     let mut tolerations: Vec<String> = pod
@@ -418,7 +566,9 @@ fn describe_events(world: &World, key: &ObjectRef, now: SimTime) -> String {
     if events.is_empty() {
         return "Events:\t<none>\n".replace('\t', "  ");
     }
-    let mut out = String::from("Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------\n");
+    let mut out = String::from(
+        "Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------\n",
+    );
     for a in events {
         let age = if a.count > 1 {
             format!(

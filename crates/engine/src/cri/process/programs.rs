@@ -134,9 +134,9 @@ fn has_shell(repo: &str) -> bool {
 
 /// busybox applets a container may run as its entrypoint.
 const APPLETS: &[&str] = &[
-    "sh", "ash", "sleep", "echo", "cat", "true", "false", "env", "printenv", "nslookup",
-    "wget", "tail", "ls", "date", "printf", "touch", "mkdir", "rm", "test", "hostname", "yes",
-    "seq", "top", "watch", "ping",
+    "sh", "ash", "sleep", "echo", "cat", "true", "false", "env", "printenv", "nslookup", "wget",
+    "tail", "ls", "date", "printf", "touch", "mkdir", "rm", "test", "hostname", "yes", "seq",
+    "top", "watch", "ping",
 ];
 
 fn base(arg: &str) -> &str {
@@ -152,10 +152,16 @@ fn not_found(name: &str) -> StartFailure {
 /// Parses a byte size as the stress tools write it: `150M`, `250M`, `1G`, `100Mi`, `4Ki`, `512`.
 fn parse_bytes(text: &str) -> Option<u64> {
     let t = text.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let digits = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(digits);
     let n: f64 = num.parse().ok()?;
-    let mult = match unit.trim_end_matches(['i', 'B', 'b']).to_ascii_uppercase().as_str() {
+    let mult = match unit
+        .trim_end_matches(['i', 'B', 'b'])
+        .to_ascii_uppercase()
+        .as_str()
+    {
         "" => 1.0,
         "K" => 1024.0,
         "M" => MI as f64,
@@ -226,7 +232,9 @@ impl Program {
         let name = base(first);
         let shell_ok = has_shell(&repo);
         if shell_ok && matches!(name, "sh" | "ash" | "bash") {
-            if name == "bash" && repo != "docker.io/library/nginx" && repo != "docker.io/library/redis"
+            if name == "bash"
+                && repo != "docker.io/library/nginx"
+                && repo != "docker.io/library/redis"
             {
                 return Err(not_found(first));
             }
@@ -338,7 +346,12 @@ impl Program {
     }
 
     /// Runs the program at `host.now()` (first call: its start), returning what it does next.
-    pub fn run(&mut self, started_at: SimTime, host: &mut dyn Host, log: &mut Vec<(Stream, String)>) -> Run {
+    pub fn run(
+        &mut self,
+        started_at: SimTime,
+        host: &mut dyn Host,
+        log: &mut Vec<(Stream, String)>,
+    ) -> Run {
         let now = host.now();
         let first = now == started_at;
         let say = |log: &mut Vec<(Stream, String)>, s: Stream, t: String| {
@@ -391,20 +404,40 @@ impl Program {
                 }
             }
             Program::Nginx => {
-                say(log, Stream::Stderr, "/docker-entrypoint.sh: Configuration complete; ready for start up".to_owned());
-                say(log, Stream::Stderr, "[notice] 1#1: start worker processes".to_owned());
+                say(
+                    log,
+                    Stream::Stderr,
+                    "/docker-entrypoint.sh: Configuration complete; ready for start up".to_owned(),
+                );
+                say(
+                    log,
+                    Stream::Stderr,
+                    "[notice] 1#1: start worker processes".to_owned(),
+                );
                 Run::Running(None)
             }
             Program::Redis => {
-                say(log, Stream::Stdout, "1:M * Ready to accept connections tcp".to_owned());
+                say(
+                    log,
+                    Stream::Stdout,
+                    "1:M * Ready to accept connections tcp".to_owned(),
+                );
                 Run::Running(None)
             }
             Program::AgnhostLiveness => {
-                say(log, Stream::Stderr, "Started HTTP server on port 8080".to_owned());
+                say(
+                    log,
+                    Stream::Stderr,
+                    "Started HTTP server on port 8080".to_owned(),
+                );
                 Run::Running(None)
             }
             Program::Netexec { port } => {
-                say(log, Stream::Stderr, format!("Started HTTP server on port {port}"));
+                say(
+                    log,
+                    Stream::Stderr,
+                    format!("Started HTTP server on port {port}"),
+                );
                 Run::Running(None)
             }
             Program::ServeHostname { port } => {
@@ -424,17 +457,32 @@ impl Program {
         match self {
             Program::Shell(_) => TermBehaviour::Shell,
             // C programs with handlers: graceful stops.
-            Program::Nginx | Program::Httpd => TermBehaviour::Exit { after_ms: 100, code: 0 },
-            Program::Redis => TermBehaviour::Exit { after_ms: 200, code: 0 },
-            Program::Pause => TermBehaviour::Exit { after_ms: 0, code: 0 },
+            Program::Nginx | Program::Httpd => TermBehaviour::Exit {
+                after_ms: 100,
+                code: 0,
+            },
+            Program::Redis => TermBehaviour::Exit {
+                after_ms: 200,
+                code: 0,
+            },
+            Program::Pause => TermBehaviour::Exit {
+                after_ms: 0,
+                code: 0,
+            },
             // Go programs that call signal.Notify and shut down cleanly.
             Program::Etcd { .. } | Program::Netexec { .. } | Program::ServeHostname { .. } => {
-                TermBehaviour::Exit { after_ms: 50, code: 0 }
+                TermBehaviour::Exit {
+                    after_ms: 50,
+                    code: 0,
+                }
             }
             // Go programs without signal.Notify: the runtime re-raises the signal, which PID 1
             // ignores, and then exits with status 2 (runtime.dieFromSignal).
             Program::AgnhostLiveness | Program::GoProxy | Program::VishStress { .. } => {
-                TermBehaviour::Exit { after_ms: 0, code: 2 }
+                TermBehaviour::Exit {
+                    after_ms: 0,
+                    code: 2,
+                }
             }
             // C stress installs no handler.
             Program::Stress { .. } | Program::Fail { .. } => TermBehaviour::Ignore,
@@ -489,11 +537,13 @@ impl Program {
                     Some(body) => ok(body),
                     None if route.ends_with('/') => Some(Reply {
                         status: 403,
-                        body: "<html>\r\n<head><title>403 Forbidden</title></head>\r\n</html>\r\n".to_owned(),
+                        body: "<html>\r\n<head><title>403 Forbidden</title></head>\r\n</html>\r\n"
+                            .to_owned(),
                     }),
                     None => Some(Reply {
                         status: 404,
-                        body: "<html>\r\n<head><title>404 Not Found</title></head>\r\n</html>\r\n".to_owned(),
+                        body: "<html>\r\n<head><title>404 Not Found</title></head>\r\n</html>\r\n"
+                            .to_owned(),
                     }),
                 }
             }
@@ -557,13 +607,20 @@ impl Program {
                 vm_bytes,
                 vm_workers,
                 ..
-            } => STRESS_BASE + vm_bytes.saturating_mul(*vm_workers).min(elapsed_ms.saturating_mul(ALLOC_BYTES_PER_MS)),
+            } => {
+                STRESS_BASE
+                    + vm_bytes
+                        .saturating_mul(*vm_workers)
+                        .min(elapsed_ms.saturating_mul(ALLOC_BYTES_PER_MS))
+            }
             Program::VishStress {
                 mem_total,
                 alloc_size,
                 alloc_sleep_ms,
                 ..
-            } => 2 * MI + (*mem_total).min((elapsed_ms / alloc_sleep_ms).saturating_mul(*alloc_size)),
+            } => {
+                2 * MI + (*mem_total).min((elapsed_ms / alloc_sleep_ms).saturating_mul(*alloc_size))
+            }
         }
     }
 
@@ -653,15 +710,25 @@ mod tests {
         );
         let Ok(p) = p else { panic!("agnhost resolves") };
         let read = |_: &str| None;
-        assert_eq!(p.http(8080, "/healthz", 9_000, &read, "h").map(|r| r.status), Some(200));
-        assert_eq!(p.http(8080, "/healthz", 11_000, &read, "h").map(|r| r.status), Some(500));
+        assert_eq!(
+            p.http(8080, "/healthz", 9_000, &read, "h")
+                .map(|r| r.status),
+            Some(200)
+        );
+        assert_eq!(
+            p.http(8080, "/healthz", 11_000, &read, "h")
+                .map(|r| r.status),
+            Some(500)
+        );
         assert_eq!(p.http(80, "/healthz", 1, &read, "h"), None);
     }
 
     #[test]
     fn missing_executables_fail_like_runc() {
         let e = Program::resolve(&image("nginx"), &strings(&["foo"]), &[]);
-        assert!(matches!(e, Err(StartFailure(m)) if m.contains("exec: \"foo\": executable file not found in $PATH")));
+        assert!(
+            matches!(e, Err(StartFailure(m)) if m.contains("exec: \"foo\": executable file not found in $PATH"))
+        );
         let e = Program::resolve(&image("registry.k8s.io/pause:3.10"), &strings(&["sh"]), &[]);
         assert!(e.is_err());
     }
