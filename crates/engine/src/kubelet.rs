@@ -1171,17 +1171,11 @@ impl Kubelet {
         name: &str,
         id: &str,
     ) {
-        let result = {
-            let Some(w) = self.workers.get_mut(key) else {
-                return;
-            };
-            let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
-            let net = ClusterNet {
-                api: ctx.api,
-                namespace: &pod.metadata.namespace,
-            };
-            let mut env = PodEnv { volumes, net: &net };
-            self.runtime.start_container(id, ctx.now, &mut env)
+        let now = ctx.now;
+        let Some(result) = self.with_pod_env(ctx.api, key, |runtime, env| {
+            runtime.start_container(id, now, env)
+        }) else {
+            return;
         };
         if let Err(e) = result {
             let msg = e.to_string();
@@ -1339,20 +1333,12 @@ impl Kubelet {
         argv: &[String],
         timeout_s: i64,
     ) -> Result<ExecResult, String> {
-        let result = {
-            let Some(w) = self.workers.get_mut(key) else {
-                return Err("pod not found".to_owned());
-            };
-            let ns = w.pod.metadata.namespace.clone();
-            let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
-            let net = ClusterNet {
-                api: ctx.api,
-                namespace: &ns,
-            };
-            let mut env = PodEnv { volumes, net: &net };
-            self.runtime
-                .exec_sync(id, argv, timeout_s, ctx.now, &mut env)
-        };
+        let now = ctx.now;
+        let result = self
+            .with_pod_env(ctx.api, key, |runtime, env| {
+                runtime.exec_sync(id, argv, timeout_s, now, env)
+            })
+            .ok_or_else(|| "pod not found".to_owned())?;
         let response = match &result {
             Ok(r) => json!({"exitCode": r.exit_code, "stdout": r.stdout, "stderr": r.stderr}),
             Err(e) => json!({"error": e.to_string()}),
@@ -1368,14 +1354,25 @@ impl Kubelet {
         result.map_err(|e| e.to_string())
     }
 
+    /// Runs `f` with the runtime and the pod's volumes and network.
+    fn with_pod_env<R>(
+        &mut self,
+        api: &crate::apiserver::ApiServer,
+        key: &ObjectRef,
+        f: impl FnOnce(&mut Runtime, &mut PodEnv<'_>) -> R,
+    ) -> Option<R> {
+        let w = self.workers.get_mut(key)?;
+        let net = ClusterNet {
+            api,
+            namespace: &w.pod.metadata.namespace,
+        };
+        let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
+        let mut env = PodEnv { volumes, net: &net };
+        Some(f(&mut self.runtime, &mut env))
+    }
+
     fn schedule_wake(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, id: &str) {
-        let next = self
-            .runtime
-            .container_status(id)
-            .ok()
-            .and_then(|c| c.process.as_ref().and_then(|p| p.next_event()));
-        let oom = self.runtime.next_event(id, ctx.now);
-        if let Some(at) = [next, oom].into_iter().flatten().min() {
+        if let Some(at) = self.runtime.next_event(id, ctx.now) {
             ctx.queue.push(
                 at.max(ctx.now),
                 Task::ContainerWake {
@@ -1389,17 +1386,10 @@ impl Kubelet {
 
     /// Runs a container's process if due (its own timers, OOM, stop deadline).
     pub fn wake_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, id: &str) {
-        let Some(w) = self.workers.get_mut(key) else {
-            return;
-        };
-        let ns = w.pod.metadata.namespace.clone();
-        let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
-        let net = ClusterNet {
-            api: ctx.api,
-            namespace: &ns,
-        };
-        let mut env = PodEnv { volumes, net: &net };
-        let next = self.runtime.wake(id, ctx.now, &mut env);
+        let now = ctx.now;
+        let next = self
+            .with_pod_env(ctx.api, key, |runtime, env| runtime.wake(id, now, env))
+            .flatten();
         if let Some(at) = next.filter(|t| *t > ctx.now) {
             ctx.queue.push(
                 at,
@@ -1592,6 +1582,21 @@ impl Kubelet {
         }
     }
 
+    fn probe_worker(
+        &mut self,
+        key: &ObjectRef,
+        container: &str,
+        kind: ProbeKind,
+    ) -> Option<&mut ProbeWorker> {
+        self.workers
+            .get_mut(key)?
+            .containers
+            .get_mut(container)?
+            .probes
+            .iter_mut()
+            .find(|p| p.kind == kind)
+    }
+
     /// A probe worker's tick.
     pub fn probe(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, container: &str, kind: ProbeKind) {
         if self.stopped {
@@ -1611,24 +1616,16 @@ impl Kubelet {
             .current(key, container)
             .map(|r| (r.id.clone(), r.state, r.started_at));
         let started = self.started(key, &spec);
-        let Some(pw) = self
-            .workers
-            .get_mut(key)
-            .and_then(|w| w.containers.get_mut(container))
-            .and_then(|r| r.probes.iter_mut().find(|p| p.kind == kind))
-        else {
+        let next = Task::Probe {
+            node: self.node.clone(),
+            pod: key.clone(),
+            container: container.to_owned(),
+            kind,
+        };
+        let Some(pw) = self.probe_worker(key, container, kind) else {
             return;
         };
-        let period = pw.period_ms();
-        ctx.after(
-            period,
-            Task::Probe {
-                node: self.node.clone(),
-                pod: key.clone(),
-                container: container.to_owned(),
-                kind,
-            },
-        );
+        ctx.after(pw.period_ms(), next);
         let running_since = cur
             .as_ref()
             .filter(|c| c.1 == ContainerState::Running)
@@ -1684,12 +1681,7 @@ impl Kubelet {
             }
             result
         };
-        let Some(pw) = self
-            .workers
-            .get_mut(key)
-            .and_then(|w| w.containers.get_mut(container))
-            .and_then(|r| r.probes.iter_mut().find(|p| p.kind == kind))
-        else {
+        let Some(pw) = self.probe_worker(key, container, kind) else {
             return;
         };
         if let Some(verdict) = pw.record(result, output, ctx.now) {
@@ -1704,15 +1696,19 @@ impl Kubelet {
         }
     }
 
+    /// Schedules the next round of a periodic loop; whether this round should run (a
+    /// stopped kubelet keeps its timers but does nothing).
+    fn next_round(&self, ctx: &mut Ctx<'_>, period_ms: u64, task: Task) -> bool {
+        ctx.after(period_ms, task);
+        !self.stopped
+    }
+
     /// Generic PLEG: relist the runtime; pods whose containers changed state are synced.
     pub fn relist(&mut self, ctx: &mut Ctx<'_>) {
-        ctx.after(
-            PLEG_RELIST_PERIOD_MS,
-            Task::PlegRelist {
-                node: self.node.clone(),
-            },
-        );
-        if self.stopped {
+        let next = Task::PlegRelist {
+            node: self.node.clone(),
+        };
+        if !self.next_round(ctx, PLEG_RELIST_PERIOD_MS, next) {
             return;
         }
         let mut changed = Vec::new();
@@ -1746,13 +1742,10 @@ impl Kubelet {
 
     /// Housekeeping every 10 s: back-off GC and node-pressure eviction.
     pub fn housekeeping(&mut self, ctx: &mut Ctx<'_>) {
-        ctx.after(
-            HOUSEKEEPING_PERIOD_MS,
-            Task::Housekeeping {
-                node: self.node.clone(),
-            },
-        );
-        if self.stopped {
+        let next = Task::Housekeeping {
+            node: self.node.clone(),
+        };
+        if !self.next_round(ctx, HOUSEKEEPING_PERIOD_MS, next) {
             return;
         }
         self.backoff.gc(ctx.now);

@@ -370,39 +370,8 @@ impl Parser {
                         None => push_text(&mut parts, "\\", false),
                     }
                 }
-                '\'' => {
-                    self.pos += 1;
-                    let start = self.pos;
-                    while self.ch(0).is_some_and(|c| c != '\'') {
-                        self.pos += 1;
-                    }
-                    if self.ch(0).is_none() {
-                        return Err(syntax("unterminated quoted string"));
-                    }
-                    let text: String = self
-                        .s
-                        .get(start..self.pos)
-                        .unwrap_or_default()
-                        .iter()
-                        .collect();
-                    self.line += text.matches('\n').count() as u32;
-                    self.pos += 1;
-                    parts.push(Part::Quoted(text));
-                }
-                '"' => {
-                    self.pos += 1;
-                    let inner = self.lex_dq(Some('"'))?;
-                    if inner.is_empty() {
-                        parts.push(Part::Quoted(String::new()));
-                    }
-                    parts.extend(inner);
-                }
-                '$' => self.lex_dollar(&mut parts, false)?,
-                '`' => self.lex_backtick(&mut parts, false)?,
-                _ => {
-                    self.pos += 1;
-                    push_text(&mut parts, &c.to_string(), false);
-                }
+                '\'' => self.lex_single_quoted(&mut parts)?,
+                c => self.lex_word_char(c, &mut parts, false)?,
             }
         }
         if let Some(n) = plain(&parts).and_then(|s| s.parse::<u32>().ok())
@@ -604,35 +573,53 @@ impl Parser {
                         push_text(&mut parts, &n.to_string(), true);
                     }
                 }
-                '\'' if !quoted => {
-                    self.pos += 1;
-                    let mut t = String::new();
-                    while let Some(c) = self.ch(0).filter(|c| *c != '\'') {
-                        t.push(c);
-                        self.pos += 1;
-                    }
-                    if self.ch(0).is_none() {
-                        return Err(syntax("unterminated quoted string"));
-                    }
-                    self.pos += 1;
-                    parts.push(Part::Quoted(t));
-                }
-                '"' => {
-                    self.pos += 1;
-                    let inner = self.lex_dq(Some('"'))?;
-                    if inner.is_empty() {
-                        parts.push(Part::Quoted(String::new()));
-                    }
-                    parts.extend(inner);
-                }
-                '$' => self.lex_dollar(&mut parts, quoted)?,
-                '`' => self.lex_backtick(&mut parts, quoted)?,
-                _ => {
-                    self.pos += 1;
-                    push_text(&mut parts, &c.to_string(), quoted);
-                }
+                '\'' if !quoted => self.lex_single_quoted(&mut parts)?,
+                c => self.lex_word_char(c, &mut parts, quoted)?,
             }
         }
+    }
+
+    /// `'…'`: literal text up to the closing quote.
+    fn lex_single_quoted(&mut self, parts: &mut Word) -> PResult<()> {
+        self.pos += 1;
+        let start = self.pos;
+        while self.ch(0).is_some_and(|c| c != '\'') {
+            self.pos += 1;
+        }
+        if self.ch(0).is_none() {
+            return Err(syntax("unterminated quoted string"));
+        }
+        let text: String = self
+            .s
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .iter()
+            .collect();
+        self.line += text.matches('\n').count() as u32;
+        self.pos += 1;
+        parts.push(Part::Quoted(text));
+        Ok(())
+    }
+
+    /// A double quote, `$`, backquote or literal character inside a word.
+    fn lex_word_char(&mut self, c: char, parts: &mut Word, quoted: bool) -> PResult<()> {
+        match c {
+            '"' => {
+                self.pos += 1;
+                let inner = self.lex_dq(Some('"'))?;
+                if inner.is_empty() {
+                    parts.push(Part::Quoted(String::new()));
+                }
+                parts.extend(inner);
+            }
+            '$' => self.lex_dollar(parts, quoted)?,
+            '`' => self.lex_backtick(parts, quoted)?,
+            _ => {
+                self.pos += 1;
+                push_text(parts, &c.to_string(), quoted);
+            }
+        }
+        Ok(())
     }
 
     fn lex_backtick(&mut self, parts: &mut Word, quoted: bool) -> PResult<()> {
