@@ -51,6 +51,10 @@ enum Command {
         /// Also print `kubectl top pod` for the running pods (text).
         #[arg(long)]
         top: bool,
+        /// Also print the node journal: volume set-up, CNI ADD/DEL, sandbox and container
+        /// steps (text).
+        #[arg(long)]
+        journal: bool,
     },
     /// Validate a lessons folder: every scenario parses and runs.
     Check {
@@ -85,8 +89,16 @@ fn main() -> ExitCode {
             describe,
             logs,
             top,
+            journal,
         } => match run(
-            &files, &until, seed, format, &apply_at, &describe, &logs, top,
+            &files,
+            &until,
+            seed,
+            format,
+            &apply_at,
+            &describe,
+            &logs,
+            (top, journal),
         ) {
             Ok(out) => {
                 print!("{out}");
@@ -134,7 +146,7 @@ fn run(
     apply_at: &[String],
     describe: &[String],
     logs: &[String],
-    top: bool,
+    (top, journal): (bool, bool),
 ) -> Result<String, Vec<String>> {
     let until = parse_duration(until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
     let mut manifests: Vec<Manifest> = Vec::new();
@@ -171,6 +183,13 @@ fn run(
             let mut out = format!("{}\n{}", events_table(&world), pods_table(&world));
             if top {
                 out.push_str(&format!("\n{}", top_table(&world)));
+            }
+            if journal {
+                out.push('\n');
+                for entry in world.journal() {
+                    out.push_str(&entry.line());
+                    out.push('\n');
+                }
             }
             for d in describe {
                 let text = describe_pod(&world, &pod_ref(d))

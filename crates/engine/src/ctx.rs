@@ -20,6 +20,8 @@ pub struct Ctx<'a> {
     pub events: &'a mut EventLog,
     /// CRI calls.
     pub cri_log: &'a mut Vec<CriCall>,
+    /// Node journal lines.
+    pub journal: &'a mut Vec<crate::journal::JournalEntry>,
     /// Future work.
     pub queue: &'a mut EventQueue<Task>,
     /// The one random generator.
@@ -45,6 +47,17 @@ impl Ctx<'_> {
             message,
             source: source.to_owned(),
             host: host.map(str::to_owned),
+        });
+    }
+
+    /// Writes a journal line for `node`'s `unit` about `pod`.
+    pub fn log(&mut self, node: &str, unit: &'static str, pod: &ObjectRef, message: String) {
+        self.journal.push(crate::journal::JournalEntry {
+            time: self.now,
+            node: node.to_owned(),
+            unit,
+            pod: pod.clone(),
+            message,
         });
     }
 

@@ -672,6 +672,22 @@ impl Kubelet {
             match volumes::mount_all(pod, ctx.api, &mut self.storage) {
                 Ok(v) => {
                     w.volumes = Some(v);
+                    for vol in &pod.spec.volumes {
+                        ctx.log(
+                            &self.node,
+                            "kubelet",
+                            key,
+                            format!(
+                                "MountVolume.SetUp succeeded for volume {:?} (UniqueName: \"kubernetes.io/{}/{}-{}\") pod {:?} (UID: {:?})",
+                                vol.name,
+                                volumes::plugin_name(vol),
+                                pod.metadata.uid,
+                                vol.name,
+                                pod.metadata.name,
+                                pod.metadata.uid
+                            ),
+                        );
+                    }
                 }
                 Err(e) => {
                     let retry = w.mount_retry_ms;
@@ -732,6 +748,30 @@ impl Kubelet {
                 "runtimeHandler": handler,
             }),
             json!({"podSandboxId": id, "cni": if host_network { json!(null) } else { json!({"command": "ADD", "interface": "eth0", "ips": [{"address": format!("{ip}/24"), "gateway": self.ipam.gateway().map(|g| g.to_string())}]}) }}),
+        );
+        if !host_network {
+            ctx.log(
+                &self.node,
+                "cni",
+                key,
+                format!(
+                    "ADD {ns}/{name} container {short} netns /var/run/netns/cni-{short}: bridge cni0, veth pair, eth0 {ip}/24 via {gw} (host-local IPAM, range {cidr})",
+                    ns = meta.namespace,
+                    name = meta.name,
+                    short = id.get(..12).unwrap_or(&id),
+                    gw = self.ipam.gateway().map(|g| g.to_string()).unwrap_or_default(),
+                    cidr = self.ipam.cidr(),
+                ),
+            );
+        }
+        ctx.log(
+            &self.node,
+            "containerd",
+            key,
+            format!(
+                "RunPodSandbox for &PodSandboxMetadata{{Name:{},Uid:{},Namespace:{},Attempt:0,}} returns sandbox id {id:?}",
+                meta.name, meta.uid, meta.namespace
+            ),
         );
         let latency = self.runtime.params.sandbox_start_ms;
         self.begin(ctx, key, Op::Sandbox, latency);
@@ -1430,6 +1470,15 @@ impl Kubelet {
                     message: msg.clone(),
                 });
             }
+            ctx.log(
+                &self.node,
+                "kubelet",
+                key,
+                format!(
+                    "\"Killing container with a grace period\" pod=\"{}/{}\" containerName={name:?} containerID=\"containerd://{id}\" gracePeriod={grace_s}",
+                    pod.metadata.namespace, pod.metadata.name
+                ),
+            );
             self.event(ctx, EventType::Normal, key, "Killing", msg);
             let hook = pod
                 .all_containers()
@@ -1510,6 +1559,7 @@ impl Kubelet {
             return;
         }
         let sandbox = w.sandbox.clone();
+        let pod_ip = w.ip.clone().unwrap_or_default();
         match sandbox {
             Some(id) if w.sandbox_ready => {
                 if let Some(w) = self.workers.get_mut(key) {
@@ -1517,6 +1567,26 @@ impl Kubelet {
                 }
                 let _ = self.runtime.stop_pod_sandbox(&id, ctx.now);
                 self.ipam.release(&id);
+                if pod.spec.host_network != Some(true) {
+                    ctx.log(
+                        &self.node,
+                        "cni",
+                        key,
+                        format!(
+                            "DEL {}/{} container {}: eth0 removed, {} released",
+                            pod.metadata.namespace,
+                            pod.metadata.name,
+                            id.get(..12).unwrap_or(&id),
+                            pod_ip
+                        ),
+                    );
+                }
+                ctx.log(
+                    &self.node,
+                    "containerd",
+                    key,
+                    format!("StopPodSandbox for {id:?} returns successfully"),
+                );
                 self.cri(
                     ctx,
                     CriService::RuntimeService,
@@ -1546,6 +1616,21 @@ impl Kubelet {
         };
         if let Some(v) = &w.volumes {
             volumes::unmount_all(&w.pod, v, &mut self.storage);
+            for vol in &w.pod.spec.volumes {
+                ctx.log(
+                    &self.node,
+                    "kubelet",
+                    key,
+                    format!(
+                        "UnmountVolume.TearDown succeeded for volume \"kubernetes.io/{}/{}-{}\" (OuterVolumeSpecName: {:?}) pod {:?}",
+                        volumes::plugin_name(vol),
+                        w.pod.metadata.uid,
+                        vol.name,
+                        vol.name,
+                        w.pod.metadata.uid
+                    ),
+                );
+            }
         }
         let deleting = match ctx.api.get(key) {
             Some(Object::Pod(p)) => p.metadata.deletion_timestamp.is_some(),
@@ -1721,6 +1806,15 @@ impl Kubelet {
                     if self.pleg_seen.get(id) != Some(&c.state) {
                         self.pleg_seen.insert(id.clone(), c.state);
                         if c.state == ContainerState::Exited {
+                            ctx.log(
+                                &self.node,
+                                "kubelet",
+                                key,
+                                format!(
+                                    "\"Generic (PLEG): container finished\" podID={:?} containerID={id:?} exitCode={}",
+                                    w.pod.metadata.uid, c.exit_code
+                                ),
+                            );
                             r.history.push(LifecycleEvent::Exited {
                                 time: c.finished_at.unwrap_or(ctx.now),
                                 exit_code: c.exit_code,

@@ -16,6 +16,7 @@ pub mod bench;
 pub mod cri;
 pub mod ctx;
 pub mod events;
+pub mod journal;
 pub mod kubelet;
 pub mod lab;
 pub mod report;

@@ -41,6 +41,7 @@ pub fn run_report(world: &World) -> Value {
         "endpointSlices": objects(Kind::EndpointSlice),
         "events": events,
         "criCalls": world.cri_calls(),
+        "journal": world.journal(),
     })
 }
 

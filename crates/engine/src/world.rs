@@ -104,6 +104,7 @@ pub struct World {
     api: ApiServer,
     events: EventLog,
     cri_log: Vec<CriCall>,
+    journal: Vec<crate::journal::JournalEntry>,
     kubelets: BTreeMap<String, Kubelet>,
     watch_cursor: usize,
     schedule_queued: bool,
@@ -140,6 +141,7 @@ impl World {
             api: ApiServer::new(),
             events: EventLog::default(),
             cri_log: Vec::new(),
+            journal: Vec::new(),
             kubelets: BTreeMap::new(),
             watch_cursor: 0,
             schedule_queued: false,
@@ -626,6 +628,7 @@ impl World {
             api: &mut self.api,
             events: &mut self.events,
             cri_log: &mut self.cri_log,
+            journal: &mut self.journal,
             queue: &mut self.queue,
             rng: &mut self.rng,
         }
@@ -717,6 +720,11 @@ impl World {
     /// Every CRI call made so far.
     pub fn cri_calls(&self) -> &[CriCall] {
         &self.cri_log
+    }
+
+    /// The node journal (volume, network, sandbox and container steps).
+    pub fn journal(&self) -> &[crate::journal::JournalEntry] {
+        &self.journal
     }
 
     /// The kubelets, by node name.

@@ -49,6 +49,11 @@ impl Ipam {
         self.used.retain(|_, owner| owner != id);
     }
 
+    /// The range it allocates from.
+    pub fn cidr(&self) -> Ipv4Net {
+        self.cidr
+    }
+
     /// The gateway (the bridge's address).
     pub fn gateway(&self) -> Option<Ipv4Addr> {
         self.cidr.hosts().next()

@@ -194,6 +194,27 @@ fn items(
     }
 }
 
+/// The volume plugin's name as it appears in unique volume names (`kubernetes.io/<plugin>/…`).
+pub fn plugin_name(v: &Volume) -> &'static str {
+    if v.empty_dir.is_some() {
+        "empty-dir"
+    } else if v.config_map.is_some() {
+        "configmap"
+    } else if v.secret.is_some() {
+        "secret"
+    } else if v.downward_api.is_some() {
+        "downward-api"
+    } else if v.projected.is_some() {
+        "projected"
+    } else if v.host_path.is_some() {
+        "host-path"
+    } else if v.persistent_volume_claim.is_some() {
+        "csi"
+    } else {
+        "empty-dir"
+    }
+}
+
 /// Sets up one volume's contents.
 fn set_up(
     pod: &Pod,
