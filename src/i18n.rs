@@ -175,6 +175,10 @@ pub enum Key {
     PreviousLogs,
     /// No log lines.
     NoLogs,
+    /// Node journal heading.
+    Journal,
+    /// Node journal hint.
+    JournalIntro,
     /// Lab actions heading.
     Actions,
     /// Lab actions hint.
@@ -361,6 +365,14 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, PreviousLogs) => "Previous instance (--previous)",
         (Lang::Ko, NoLogs) => "로그가 없습니다.",
         (Lang::En, NoLogs) => "No log lines.",
+        (Lang::Ko, Journal) => "노드 저널 (journalctl)",
+        (Lang::En, Journal) => "Node journal (journalctl)",
+        (Lang::Ko, JournalIntro) => {
+            "볼륨 마운트·해제, CNI ADD/DEL, 샌드박스와 컨테이너 단계를 노드의 로그로 보여 줍니다."
+        }
+        (Lang::En, JournalIntro) => {
+            "Volume set-up and tear-down, CNI ADD/DEL, sandbox and container steps, as the node logs them."
+        }
         (Lang::Ko, Actions) => "실습 동작",
         (Lang::En, Actions) => "Lab actions",
         (Lang::Ko, ActionsIntro) => {

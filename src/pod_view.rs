@@ -39,6 +39,7 @@ pub fn pod_detail(
                     { probe_timeline(lang, world, key, p) }
                     { restart_timeline(lang, world, key, p) }
                     { logs(lang, world, key, p, previous_logs, on_previous) }
+                    { journal(lang, world, key) }
                     { describe(lang, world, key) }
                 </div>
             } else {
@@ -424,6 +425,31 @@ fn logs(
                     </div>
                 }
             }) }
+        </section>
+    }
+}
+
+/// The node journal lines about this pod (mounts, CNI, sandbox, kills, exits).
+fn journal(lang: Lang, world: &World, key: &ObjectRef) -> Html {
+    let lines: Vec<Html> = world
+        .journal()
+        .iter()
+        .filter(|e| &e.pod == key)
+        .map(|e| {
+            html! {
+                <li data-unit={e.unit}>
+                    <time>{ e.time.to_string() }</time>{ " " }
+                    <span class="unit">{ format!("{} {}:", e.node, e.unit) }</span>{ " " }
+                    { e.message.clone() }
+                </li>
+            }
+        })
+        .collect();
+    html! {
+        <section class="panel wide" data-testid="journal" aria-labelledby="journal-heading">
+            <h4 id="journal-heading">{ t(lang, Key::Journal) }</h4>
+            <p class="hint">{ t(lang, Key::JournalIntro) }</p>
+            <ol class="journal">{ for lines }</ol>
         </section>
     }
 }

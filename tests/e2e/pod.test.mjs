@@ -104,6 +104,10 @@ labTest('liveness-http: probe failures flip the verdict, the kubelet restarts th
   assert.ok(describe.includes(PROBE_FAILED), `describe shows the Unhealthy event (got:\n${describe})`);
   assert.match(describe, /Name:\s+liveness-http/);
 
+  const journal = (await textOf(page, '[data-testid=journal]')) ?? '';
+  assert.match(journal, /MountVolume\.SetUp succeeded for volume "kube-api-access-/, 'the journal shows the volume set-up');
+  assert.match(journal, /cni: ADD default\/liveness-http .* eth0 10\.244\.0\.\d+\/24/, 'the journal shows CNI ADD with the pod IP');
+
   const conditions = page.locator('[data-testid=conditions]');
   for (const type of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) {
     const status = await conditions.locator(`tr[data-condition=${type}] td[data-col=status]`).textContent();
