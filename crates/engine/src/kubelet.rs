@@ -18,13 +18,15 @@ use std::rc::Rc;
 use ipnet::Ipv4Net;
 use serde_json::json;
 
-use crate::api::pod::{Container, LifecycleHandler, Pod, PodIp};
+use crate::api::pod::{Container, LifecycleHandler, Pod, PodIp, PodStatus};
 use crate::api::{Object, ObjectRef};
 use crate::cri::fs::FsTree;
 use crate::cri::images::ImageRef;
 use crate::cri::process::Answer;
 use crate::cri::process::shell::ExecResult;
-use crate::cri::runtime::{ContainerConfig, ContainerState, PodEnv, Runtime, RuntimeParams};
+use crate::cri::runtime::{
+    ContainerConfig, ContainerState, PodEnv, Runtime, RuntimeContainer, RuntimeParams,
+};
 use crate::cri::{CriCall, CriService};
 use crate::ctx::Ctx;
 use crate::events::EventType;
@@ -136,6 +138,38 @@ struct ContainerRecord {
     attempts: u32,
     /// Probe workers.
     probes: Vec<ProbeWorker>,
+}
+
+impl ContainerRecord {
+    /// The verdict of the probe of `kind` for the current instance.
+    fn verdict(&self, kind: ProbeKind) -> Option<ProbeResult> {
+        let id = self.ids.last()?;
+        self.probes
+            .iter()
+            .find(|p| p.kind == kind)
+            .map(|p| p.verdict_for(id))
+    }
+
+    /// `started`: running and past the startup probe (if any).
+    fn started(&self, c: &Container, current: Option<&RuntimeContainer>) -> bool {
+        current.is_some_and(|r| r.state == ContainerState::Running)
+            && (c.startup_probe.is_none()
+                || self.verdict(ProbeKind::Startup) == Some(ProbeResult::Success))
+    }
+
+    /// The readiness the prober reports: an init container that completed, or a started
+    /// container whose readiness probe (if any) passes.
+    fn ready(&self, c: &Container, current: Option<&RuntimeContainer>) -> bool {
+        match current {
+            Some(r) if r.state == ContainerState::Exited => r.exit_code == 0,
+            Some(r) if r.state == ContainerState::Running => {
+                self.started(c, current)
+                    && (c.readiness_probe.is_none()
+                        || self.verdict(ProbeKind::Readiness) == Some(ProbeResult::Success))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A pod worker.
@@ -485,37 +519,19 @@ impl Kubelet {
     /// Whether a probe verdict of `kind` for the container is `Failure` (liveness) or a
     /// startup failure.
     fn probe_verdict(&self, key: &ObjectRef, name: &str, kind: ProbeKind) -> Option<ProbeResult> {
-        let rec = self.workers.get(key)?.containers.get(name)?;
-        let id = rec.ids.last()?;
-        rec.probes
-            .iter()
-            .find(|p| p.kind == kind)
-            .map(|p| p.verdict_for(id))
+        self.workers.get(key)?.containers.get(name)?.verdict(kind)
     }
 
     /// `started`: running and past the startup probe (if any).
     fn started(&self, key: &ObjectRef, c: &Container) -> bool {
-        let running = self
-            .current(key, &c.name)
-            .is_some_and(|r| r.state == ContainerState::Running);
-        running
-            && (c.startup_probe.is_none()
-                || self.probe_verdict(key, &c.name, ProbeKind::Startup)
-                    == Some(ProbeResult::Success))
-    }
-
-    /// The readiness the prober reports.
-    fn ready(&self, key: &ObjectRef, c: &Container) -> bool {
-        match self.current(key, &c.name) {
-            Some(r) if r.state == ContainerState::Exited => r.exit_code == 0,
-            Some(r) if r.state == ContainerState::Running => {
-                self.started(key, c)
-                    && (c.readiness_probe.is_none()
-                        || self.probe_verdict(key, &c.name, ProbeKind::Readiness)
-                            == Some(ProbeResult::Success))
-            }
-            _ => false,
-        }
+        let Some(rec) = self
+            .workers
+            .get(key)
+            .and_then(|w| w.containers.get(&c.name))
+        else {
+            return false;
+        };
+        rec.started(c, self.current(key, &c.name))
     }
 
     /// The kill a failed liveness or startup verdict asks for.
@@ -2026,13 +2042,13 @@ impl Kubelet {
             .spec
             .init_containers
             .iter()
-            .map(|c| status::container_status(&self.view(w, key, pod, c), default_waiting))
+            .map(|c| status::container_status(&self.view(w, pod, c), default_waiting))
             .collect();
         let app: Vec<_> = pod
             .spec
             .containers
             .iter()
-            .map(|c| status::container_status(&self.view(w, key, pod, c), default_waiting))
+            .map(|c| status::container_status(&self.view(w, pod, c), default_waiting))
             .collect();
         let now = ctx.now.rfc3339();
         let phase = if was_terminal {
@@ -2042,7 +2058,23 @@ impl Kubelet {
         } else {
             status::phase(pod, &init, &app, w.done).to_owned()
         };
-        let mut s = pod.status.clone();
+        // Everything but the container statuses carries over (the statuses are rebuilt).
+        let old = &pod.status;
+        let mut s = PodStatus {
+            phase: None,
+            conditions: old.conditions.clone(),
+            message: old.message.clone(),
+            reason: old.reason.clone(),
+            nominated_node_name: old.nominated_node_name.clone(),
+            host_ip: None,
+            host_ips: Vec::new(),
+            pod_ip: old.pod_ip.clone(),
+            pod_ips: old.pod_ips.clone(),
+            start_time: old.start_time.clone(),
+            init_container_statuses: Vec::new(),
+            container_statuses: Vec::new(),
+            qos_class: None,
+        };
         s.start_time.get_or_insert_with(|| now.clone());
         s.host_ip = Some(self.node_ip.clone());
         s.host_ips = vec![PodIp {
@@ -2123,18 +2155,9 @@ impl Kubelet {
         }
     }
 
-    fn view<'a>(
-        &'a self,
-        w: &'a PodWorker,
-        key: &ObjectRef,
-        pod: &Pod,
-        c: &'a Container,
-    ) -> ContainerView<'a> {
-        let ids = w
-            .containers
-            .get(&c.name)
-            .map(|r| r.ids.as_slice())
-            .unwrap_or_default();
+    fn view<'a>(&'a self, w: &'a PodWorker, pod: &Pod, c: &'a Container) -> ContainerView<'a> {
+        let rec = w.containers.get(&c.name);
+        let ids = rec.map(|r| r.ids.as_slice()).unwrap_or_default();
         let current = ids
             .last()
             .and_then(|id| self.runtime.container_status(id).ok());
@@ -2153,8 +2176,8 @@ impl Kubelet {
             spec: c,
             current,
             previous,
-            ready: self.ready(key, c),
-            started: self.started(key, c),
+            ready: rec.is_some_and(|r| r.ready(c, current)),
+            started: rec.is_some_and(|r| r.started(c, current)),
             cached: w
                 .reasons
                 .get(&c.name)
