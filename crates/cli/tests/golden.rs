@@ -1,6 +1,8 @@
 //! Golden scenarios and the CLI contract: each `tests/scenarios/<case>/` holds `input.yaml`,
 //! `args` (the `nodelab` arguments before the file) and the expected output `expected.json`
 //! or `expected.txt`. Set `UPDATE_GOLDEN=1` to rewrite expected files after a deliberate change.
+//! Paths inside `args` (e.g. `--apply-at 30s=…`) are relative to `crates/cli`, the directory
+//! the test runs in.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -14,6 +14,7 @@ pub mod object;
 pub mod pod;
 pub mod quantity;
 pub mod service;
+pub mod storage;
 pub mod validation;
 pub mod yaml;
 

@@ -156,8 +156,10 @@ impl ApiServer {
                 if matches!(key.kind, Kind::Deployment | Kind::ReplicaSet) {
                     meta.generation = Some(1);
                 }
-                if let Object::Pod(pod) = &mut object {
-                    admit_service_account_volume(pod, rng);
+                match &mut object {
+                    Object::Pod(pod) => admit_service_account_volume(pod, rng),
+                    Object::PersistentVolumeClaim(claim) => claim.bind(),
+                    _ => {}
                 }
                 self.allocate(&mut object)?;
                 WatchEventType::Added

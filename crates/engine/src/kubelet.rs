@@ -1164,6 +1164,19 @@ impl Kubelet {
             oom_score_adj: oom,
             hostname,
             files,
+            memory_volumes: spec
+                .volume_mounts
+                .iter()
+                .filter(|m| {
+                    pod.spec.volumes.iter().any(|v| {
+                        v.name == m.name
+                            && v.empty_dir
+                                .as_ref()
+                                .is_some_and(|e| e.medium.as_deref() == Some("Memory"))
+                    })
+                })
+                .map(|m| m.name.clone())
+                .collect(),
         };
         let mut resources = json!({"oomScoreAdj": oom, "cpuPeriod": 100000, "cpuShares": spec.resources.requests.get("cpu").map_or(2, |q| (q.milli_value() * 1024 / 1000).clamp(2, 262_144))});
         if cpu_limit > 0 {
@@ -1631,7 +1644,7 @@ impl Kubelet {
             return;
         };
         if let Some(v) = &w.volumes {
-            volumes::unmount_all(&w.pod, v, &mut self.storage);
+            volumes::unmount_all(&w.pod, v, ctx.api, &mut self.storage);
             for vol in &w.pod.spec.volumes {
                 ctx.log(
                     &self.node,

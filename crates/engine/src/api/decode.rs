@@ -157,6 +157,7 @@ fn decode_document(
         Kind::RuntimeClass => Object::RuntimeClass(typed(file, json, positions)?),
         Kind::ConfigMap => Object::ConfigMap(typed(file, json, positions)?),
         Kind::Secret => Object::Secret(typed(file, json, positions)?),
+        Kind::PersistentVolumeClaim => Object::PersistentVolumeClaim(typed(file, json, positions)?),
         Kind::Service => Object::Service(typed(file, json, positions)?),
         Kind::EndpointSlice => Object::EndpointSlice(typed(file, json, positions)?),
         Kind::Deployment => Object::Deployment(typed(file, json, positions)?),

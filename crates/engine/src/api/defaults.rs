@@ -43,6 +43,14 @@ pub fn apply(object: &mut Object) {
         Object::Secret(s) => {
             s.type_.get_or_insert_with(|| "Opaque".to_owned());
         }
+        Object::PersistentVolumeClaim(c) => {
+            c.spec
+                .storage_class_name
+                .get_or_insert_with(|| "standard".to_owned());
+            c.spec
+                .volume_mode
+                .get_or_insert_with(|| "Filesystem".to_owned());
+        }
         Object::Node(_)
         | Object::RuntimeClass(_)
         | Object::ConfigMap(_)

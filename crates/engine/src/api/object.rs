@@ -9,6 +9,7 @@ use super::meta::ObjectMeta;
 use super::node::{Node, RuntimeClass};
 use super::pod::Pod;
 use super::service::Service;
+use super::storage::PersistentVolumeClaim;
 
 /// A kind the simulation knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +24,8 @@ pub enum Kind {
     ConfigMap,
     /// `v1` Secret.
     Secret,
+    /// `v1` PersistentVolumeClaim.
+    PersistentVolumeClaim,
     /// `v1` Service.
     Service,
     /// `discovery.k8s.io/v1` EndpointSlice.
@@ -37,12 +40,13 @@ pub enum Kind {
 
 impl Kind {
     /// All kinds, in the order a multi-kind apply creates them (namespaces first, pods last).
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Namespace,
         Kind::Node,
         Kind::RuntimeClass,
         Kind::ConfigMap,
         Kind::Secret,
+        Kind::PersistentVolumeClaim,
         Kind::Service,
         Kind::EndpointSlice,
         Kind::Deployment,
@@ -58,6 +62,7 @@ impl Kind {
             Kind::RuntimeClass => "RuntimeClass",
             Kind::ConfigMap => "ConfigMap",
             Kind::Secret => "Secret",
+            Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
             Kind::Service => "Service",
             Kind::EndpointSlice => "EndpointSlice",
             Kind::Deployment => "Deployment",
@@ -84,6 +89,7 @@ impl Kind {
             Kind::RuntimeClass => "runtimeclasses",
             Kind::ConfigMap => "configmaps",
             Kind::Secret => "secrets",
+            Kind::PersistentVolumeClaim => "persistentvolumeclaims",
             Kind::Service => "services",
             Kind::EndpointSlice => "endpointslices",
             Kind::Deployment => "deployments",
@@ -147,6 +153,8 @@ pub enum Object {
     ConfigMap(ConfigMap),
     /// A Secret.
     Secret(Secret),
+    /// A PersistentVolumeClaim.
+    PersistentVolumeClaim(PersistentVolumeClaim),
     /// A Service.
     Service(Service),
     /// An EndpointSlice.
@@ -167,6 +175,7 @@ macro_rules! each_object {
             Object::RuntimeClass($o) => $body,
             Object::ConfigMap($o) => $body,
             Object::Secret($o) => $body,
+            Object::PersistentVolumeClaim($o) => $body,
             Object::Service($o) => $body,
             Object::EndpointSlice($o) => $body,
             Object::Deployment($o) => $body,
@@ -185,6 +194,7 @@ impl Object {
             Object::RuntimeClass(_) => Kind::RuntimeClass,
             Object::ConfigMap(_) => Kind::ConfigMap,
             Object::Secret(_) => Kind::Secret,
+            Object::PersistentVolumeClaim(_) => Kind::PersistentVolumeClaim,
             Object::Service(_) => Kind::Service,
             Object::EndpointSlice(_) => Kind::EndpointSlice,
             Object::Deployment(_) => Kind::Deployment,

@@ -83,6 +83,7 @@ pub fn validate(object: &Object) -> Result<(), Vec<FieldError>> {
         Object::Node(_)
         | Object::Namespace(_)
         | Object::ConfigMap(_)
+        | Object::PersistentVolumeClaim(_)
         | Object::Secret(_)
         | Object::EndpointSlice(_) => {}
     }

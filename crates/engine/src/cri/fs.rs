@@ -20,6 +20,10 @@ pub struct FsTree {
     pub read_only: bool,
 }
 
+/// The most file content one tree holds (64 MiB): the simulation's disk, so that a runaway
+/// script fails with `No space left on device` instead of exhausting the browser's memory.
+pub const CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+
 /// `a//b/./c/` → `a/b/c`; `..` pops a component.
 pub fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -78,6 +82,9 @@ impl FsTree {
         let path = normalize(path);
         if !self.is_dir(parent(&path)) {
             return Err(FsError::NotFound);
+        }
+        if self.bytes() + data.len() as u64 > CAPACITY_BYTES {
+            return Err(FsError::NoSpace);
         }
         match self.entries.get_mut(&path) {
             Some(Entry::Dir) => Err(FsError::IsDir),

@@ -87,6 +87,9 @@ pub enum FsError {
     /// ENOTEMPTY.
     #[error("Directory not empty")]
     NotEmpty,
+    /// ENOSPC: the simulated file system is full.
+    #[error("No space left on device")]
+    NoSpace,
 }
 
 /// The answer of the cluster's DNS to a lookup, after the resolver applied the search list

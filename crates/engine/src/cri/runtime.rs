@@ -122,6 +122,9 @@ pub struct ContainerConfig {
     pub oom_score_adj: i64,
     /// Pod hostname (for the process's view).
     pub hostname: String,
+    /// Mounted `emptyDir` volumes with `medium: Memory`: their files live in tmpfs and count
+    /// against the container's memory limit.
+    pub memory_volumes: Vec<String>,
     /// Files the kubelet bind-mounts into every container (`/etc/hosts`, `/etc/resolv.conf`,
     /// `/etc/hostname`, `/dev/termination-log`).
     pub files: Vec<(String, String)>,
@@ -446,11 +449,13 @@ impl Runtime {
             && let Some(mut process) = c.process.take()
         {
             let limit = c.config.memory_limit;
-            c.peak_memory = c.peak_memory.max(process.memory(now));
+            let tmpfs = tmpfs_bytes(&c, env);
+            c.peak_memory = c.peak_memory.max(process.memory(now) + tmpfs);
             if limit > 0
-                && process
-                    .memory_exceeds_at(limit, now)
-                    .is_some_and(|t| t <= now)
+                && (process.memory(now) + tmpfs > limit
+                    || process
+                        .memory_exceeds_at(limit.saturating_sub(tmpfs), now)
+                        .is_some_and(|t| t <= now))
             {
                 // The cgroup's OOM killer (memory.max reached): reason OOMKilled, SIGKILL.
                 exit(&mut c, now, 137, "OOMKilled");
@@ -464,6 +469,8 @@ impl Runtime {
                     process.wake(&mut host, &mut out)
                 };
                 push_log(&mut c, now, out);
+                // What the run wrote to tmpfs counts at once.
+                let tmpfs = tmpfs_bytes(&c, env);
                 match run {
                     Run::Exited(code) => exit(
                         &mut c,
@@ -471,6 +478,9 @@ impl Runtime {
                         code,
                         if code == 0 { "Completed" } else { "Error" },
                     ),
+                    Run::Running(_) if limit > 0 && process.memory(now) + tmpfs > limit => {
+                        exit(&mut c, now, 137, "OOMKilled")
+                    }
                     Run::Running(_) => c.process = Some(process),
                 }
             }
@@ -704,6 +714,16 @@ fn read_path(
         }
         None => c.rootfs.read(&norm).ok(),
     }
+}
+
+/// Bytes in the container's memory-backed volumes (tmpfs counts against `memory.max`).
+fn tmpfs_bytes(c: &RuntimeContainer, env: &PodEnv<'_>) -> u64 {
+    c.config
+        .memory_volumes
+        .iter()
+        .filter_map(|v| env.volumes.get(v))
+        .map(FsTree::bytes)
+        .sum()
 }
 
 fn push_log(c: &mut RuntimeContainer, now: SimTime, out: Vec<(Stream, String)>) {

@@ -21,7 +21,7 @@ use crate::cri::host::MountPoint;
 pub const SERVICE_ACCOUNT_MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /// Node-local storage that outlives pods: hostPath directories and provisioned
-/// PersistentVolume data, by key (`hostPath:/data`, `pvc:<ns>/<claim>`).
+/// PersistentVolume data, by key (`hostPath:/data`, `pv:pvc-<uid>`).
 pub type NodeStorage = BTreeMap<String, FsTree>;
 
 /// A volume that could not be set up: its name and the `FailedMount` message.
@@ -312,10 +312,14 @@ fn set_up(
     }
     if let Some(spec) = &v.persistent_volume_claim {
         let claim = str_at(spec, "claimName").unwrap_or_default();
-        return Ok(storage
-            .entry(format!("pvc:{ns}/{claim}"))
-            .or_default()
-            .clone());
+        let bound = match api.get(&ObjectRef::new(Kind::PersistentVolumeClaim, ns, claim)) {
+            Some(Object::PersistentVolumeClaim(c)) => c.spec.volume_name.clone(),
+            _ => return Err(format!("persistentvolumeclaim {claim:?} not found")),
+        };
+        let Some(volume) = bound else {
+            return Err(format!("persistentvolumeclaim {claim:?} is not bound"));
+        };
+        return Ok(storage.entry(format!("pv:{volume}")).or_default().clone());
     }
     // emptyDir (and kinds we do not model: an empty directory).
     Ok(FsTree::default())
@@ -365,16 +369,25 @@ pub fn mount_all(
 
 /// Writes hostPath and PVC volume contents back to node storage when the pod's volumes are
 /// torn down (the data outlives the pod).
-pub fn unmount_all(pod: &Pod, volumes: &BTreeMap<String, FsTree>, storage: &mut NodeStorage) {
+pub fn unmount_all(
+    pod: &Pod,
+    volumes: &BTreeMap<String, FsTree>,
+    api: &ApiServer,
+    storage: &mut NodeStorage,
+) {
     for v in &pod.spec.volumes {
         let key = if let Some(spec) = &v.host_path {
             format!("hostPath:{}", str_at(spec, "path").unwrap_or("/"))
         } else if let Some(spec) = &v.persistent_volume_claim {
-            format!(
-                "pvc:{}/{}",
-                pod.metadata.namespace,
-                str_at(spec, "claimName").unwrap_or_default()
-            )
+            let claim = str_at(spec, "claimName").unwrap_or_default();
+            let key = ObjectRef::new(Kind::PersistentVolumeClaim, &pod.metadata.namespace, claim);
+            match api.get(&key) {
+                Some(Object::PersistentVolumeClaim(c)) => match &c.spec.volume_name {
+                    Some(volume) => format!("pv:{volume}"),
+                    None => continue,
+                },
+                _ => continue,
+            }
         } else {
             continue;
         };
