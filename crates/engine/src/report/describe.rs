@@ -61,11 +61,10 @@ fn format_block(
     }
 }
 
-/// `time.RFC1123Z`: `Thu, 01 Jan 2026 00:00:05 +0000`.
+/// `time.RFC1123Z`: `Thu, 01 Jan 2026 00:00:05 +0000` (a zero time, as containerd reports
+/// for a container that never started, prints as 1970).
 fn rfc1123z(rfc3339: &str) -> String {
-    let ms = rfc3339_to_ms(rfc3339);
-    let secs = crate::time::EPOCH_UNIX_SECONDS + (ms / 1000) as i64;
-    time::OffsetDateTime::from_unix_timestamp(secs)
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
         .ok()
         .and_then(|t| {
             t.format(time::macros::format_description!(
