@@ -175,6 +175,12 @@ pub enum Key {
     PreviousLogs,
     /// No log lines.
     NoLogs,
+    /// Resource usage heading.
+    Usage,
+    /// No running containers to measure.
+    NoUsage,
+    /// CFS throttled periods column.
+    Throttled,
     /// Node journal heading.
     Journal,
     /// Node journal hint.
@@ -365,6 +371,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, PreviousLogs) => "Previous instance (--previous)",
         (Lang::Ko, NoLogs) => "로그가 없습니다.",
         (Lang::En, NoLogs) => "No log lines.",
+        (Lang::Ko, Usage) => "자원 사용량 (kubectl top)",
+        (Lang::En, Usage) => "Resource use (kubectl top)",
+        (Lang::Ko, NoUsage) => "실행 중인 컨테이너가 없습니다.",
+        (Lang::En, NoUsage) => "No running containers.",
+        (Lang::Ko, Throttled) => "CFS 스로틀링 (주기)",
+        (Lang::En, Throttled) => "CFS throttled (periods)",
         (Lang::Ko, Journal) => "노드 저널 (journalctl)",
         (Lang::En, Journal) => "Node journal (journalctl)",
         (Lang::Ko, JournalIntro) => {

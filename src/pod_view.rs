@@ -36,6 +36,7 @@ pub fn pod_detail(
             if let Some((key, p)) = found {
                 <div class="pod-panels">
                     { conditions(lang, p) }
+                    { usage(lang, world, key) }
                     { probe_timeline(lang, world, key, p) }
                     { restart_timeline(lang, world, key, p) }
                     { logs(lang, world, key, p, previous_logs, on_previous) }
@@ -174,6 +175,39 @@ fn conditions(lang: Lang, p: &Pod) -> Html {
                     </tbody>
                 </table>
                 </div>
+            }
+        </section>
+    }
+}
+
+/// `kubectl top pod --containers`: CPU, working-set memory and CFS throttling per running
+/// container, against its limits.
+fn usage(lang: Lang, world: &World, key: &ObjectRef) -> Html {
+    let metrics = world.pod_metrics(key);
+    html! {
+        <section class="panel" data-testid="usage" aria-labelledby="usage-heading">
+            <h4 id="usage-heading">{ t(lang, Key::Usage) }</h4>
+            if metrics.is_empty() {
+                <p class="empty">{ t(lang, Key::NoUsage) }</p>
+            } else {
+                <table class="kubectl">
+                    <thead><tr>
+                        <th scope="col">{ t(lang, Key::Container) }</th>
+                        <th scope="col">{ "CPU(cores)" }</th>
+                        <th scope="col">{ "MEMORY(bytes)" }</th>
+                        <th scope="col">{ t(lang, Key::Throttled) }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for metrics.iter().map(|(name, s)| html! {
+                            <tr data-container={name.clone()}>
+                                <th scope="row">{ name }</th>
+                                <td data-col="cpu">{ format!("{}m", s.cpu_millis) }</td>
+                                <td data-col="memory">{ format!("{}Mi", s.memory_working_set / (1024 * 1024)) }</td>
+                                <td data-col="throttled">{ format!("{}/{}", s.nr_throttled, s.nr_periods) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
             }
         </section>
     }

@@ -124,6 +124,10 @@ labTest('nginx: delete pod shows Terminating, then the pod goes; rewind replays 
   const status = `${row} td[data-col=status]`;
   await playUntil(page, 10);
   assert.equal(await textOf(page, status), 'Running');
+  // kubectl top: nginx's working set (3Mi in the process model), no CPU limit so no throttling.
+  const usage = page.locator('[data-testid=usage] tr[data-container=nginx]');
+  assert.equal(await usage.locator('td[data-col=memory]').textContent(), '3Mi');
+  assert.match((await usage.locator('td[data-col=throttled]').textContent()) ?? '', /^0\/\d+$/);
 
   await page.locator('[data-testid=action-delete-pod]').click();
   await eventually(async () => (await textOf(page, status)) === 'Terminating', 'STATUS Terminating');
