@@ -949,32 +949,40 @@ impl Kubelet {
         self.mark(key);
     }
 
+    /// A `startContainer` step failed: the `Failed` event (`Error: <reason>` unless given),
+    /// the reason the status shows while the container waits, and a retry after the pod
+    /// worker's error back-off (10–15 s).
+    fn sync_error(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &ObjectRef,
+        name: &str,
+        reason: &str,
+        message: String,
+        event: Option<String>,
+    ) {
+        let event = event.unwrap_or_else(|| format!("Error: {reason}"));
+        self.event(ctx, EventType::Warning, key, "Failed", event);
+        if let Some(w) = self.workers.get_mut(key) {
+            w.reasons
+                .insert(name.to_owned(), (reason.to_owned(), message));
+        }
+        let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
+        self.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
+    }
+
     fn start_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, name: &str) {
         let Some(spec) = pod.all_containers().find(|c| c.name == name).cloned() else {
             return;
         };
         let image = spec.image.clone().unwrap_or_default();
         let policy = spec.image_pull_policy.clone().unwrap_or_default();
-        let fail = |k: &mut Kubelet, ctx: &mut Ctx<'_>, reason: &str, msg: String| {
-            if let Some(w) = k.workers.get_mut(key) {
-                w.reasons.insert(name.to_owned(), (reason.to_owned(), msg));
-            }
-            let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
-            k.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
-        };
         let Some(reference) = ImageRef::parse(&image) else {
             let msg = format!(
                 "Failed to apply default image tag {image:?}: couldn't parse image name {image:?}: invalid reference format"
             );
             self.event(ctx, EventType::Warning, key, "InspectFailed", msg.clone());
-            self.event(
-                ctx,
-                EventType::Warning,
-                key,
-                "Failed",
-                "Error: InvalidImageName".to_owned(),
-            );
-            fail(self, ctx, "InvalidImageName", msg);
+            self.sync_error(ctx, key, name, "InvalidImageName", msg, None);
             return;
         };
         let present = self.runtime.image_status(&reference).map(|i| i.size_bytes);
@@ -1002,7 +1010,7 @@ impl Kubelet {
                 "ErrImageNeverPull",
                 msg.clone(),
             );
-            fail(self, ctx, "ErrImageNeverPull", msg);
+            self.sync_error(ctx, key, name, "ErrImageNeverPull", msg, None);
             return;
         }
         if !needs_pull {
@@ -1020,14 +1028,7 @@ impl Kubelet {
         if self.image_backoff.in_backoff_since_update(&bkey, ctx.now) {
             let msg = format!("Back-off pulling image {image:?}");
             self.event(ctx, EventType::Normal, key, "BackOff", msg.clone());
-            self.event(
-                ctx,
-                EventType::Warning,
-                key,
-                "Failed",
-                "Error: ImagePullBackOff".to_owned(),
-            );
-            fail(self, ctx, "ImagePullBackOff", msg);
+            self.sync_error(ctx, key, name, "ImagePullBackOff", msg, None);
             return;
         }
         self.event(
@@ -1067,15 +1068,8 @@ impl Kubelet {
                 );
                 let msg = format!("Failed to pull image {image:?}: {e}");
                 self.event(ctx, EventType::Warning, key, "Failed", msg.clone());
-                self.event(
-                    ctx,
-                    EventType::Warning,
-                    key,
-                    "Failed",
-                    "Error: ErrImagePull".to_owned(),
-                );
                 self.image_backoff.next(&bkey, ctx.now, ctx.now);
-                fail(self, ctx, "ErrImagePull", msg);
+                self.sync_error(ctx, key, name, "ErrImagePull", msg, None);
             }
         }
     }
@@ -1094,21 +1088,15 @@ impl Kubelet {
         let envs = match volumes::environment(pod, &spec, ctx.api, (&pod_ip, &self.node_ip)) {
             Ok(e) => e,
             Err(msg) => {
-                self.event(
+                let event = format!("Error: {msg}");
+                self.sync_error(
                     ctx,
-                    EventType::Warning,
                     key,
-                    "Failed",
-                    format!("Error: {msg}"),
+                    name,
+                    "CreateContainerConfigError",
+                    msg,
+                    Some(event),
                 );
-                if let Some(w) = self.workers.get_mut(key) {
-                    w.reasons.insert(
-                        name.to_owned(),
-                        ("CreateContainerConfigError".to_owned(), msg),
-                    );
-                }
-                let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
-                self.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
                 return;
             }
         };
@@ -1290,7 +1278,7 @@ impl Kubelet {
             .and_then(|l| l.post_start.clone());
         match hook {
             Some(h) => {
-                let (ms, error) = self.run_hook(ctx, key, pod, name, id, &h, "PostStart", 0);
+                let (ms, error) = self.run_hook(ctx, key, pod, name, id, &h, 0);
                 self.begin(
                     ctx,
                     key,
@@ -1316,7 +1304,6 @@ impl Kubelet {
         name: &str,
         id: &str,
         hook: &LifecycleHandler,
-        kind: &str,
         budget_s: i64,
     ) -> (u64, Option<String>) {
         let who = format!("for Container {name:?} in Pod {:?}", format_pod(pod));
@@ -1389,7 +1376,6 @@ impl Kubelet {
         if let Some(s) = &hook.sleep {
             return (s.seconds.max(0) as u64 * 1000, None);
         }
-        let _ = kind;
         (0, None)
     }
 
@@ -1515,7 +1501,7 @@ impl Kubelet {
                 .and_then(|c| c.lifecycle.as_ref())
                 .and_then(|l| l.pre_stop.clone());
             if let Some(h) = hook.filter(|_| grace_s > 0) {
-                let (ms, error) = self.run_hook(ctx, key, &pod, name, id, &h, "PreStop", grace_s);
+                let (ms, error) = self.run_hook(ctx, key, &pod, name, id, &h, grace_s);
                 // A preStop hook may use the whole grace period, plus a one-off 2 s.
                 let ms = ms.min((grace_s as u64 + 2) * 1000);
                 hook_ms = hook_ms.max(ms);
@@ -2334,16 +2320,6 @@ impl Kubelet {
     /// The runtime container id of a pod's container (current instance).
     pub fn container_id(&self, key: &ObjectRef, container: &str) -> Option<String> {
         self.current_id(key, container)
-    }
-
-    /// The pod keys this kubelet runs.
-    pub fn pods(&self) -> impl Iterator<Item = &ObjectRef> {
-        self.workers.keys()
-    }
-
-    /// A pod's volumes (for lab actions that create or delete files).
-    pub fn volumes_mut(&mut self, key: &ObjectRef) -> Option<&mut BTreeMap<String, FsTree>> {
-        self.workers.get_mut(key).and_then(|w| w.volumes.as_mut())
     }
 }
 

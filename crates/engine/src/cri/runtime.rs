@@ -505,13 +505,6 @@ impl Runtime {
         next_event(c, now)
     }
 
-    /// Sends a signal to a container's main process (`kill`).
-    pub fn signal(&mut self, id: &str, signal: Signal, now: SimTime) {
-        if let Some(p) = self.containers.get_mut(id).and_then(|c| c.process.as_mut()) {
-            p.signal(signal, now);
-        }
-    }
-
     /// Makes a running container's process exit now with `code` (a lab action).
     pub fn force_exit(&mut self, id: &str, code: i32, now: SimTime) {
         if let Some(c) = self.containers.get_mut(id)

@@ -168,8 +168,6 @@ fn items(
     data: &BTreeMap<String, String>,
     spec: &Value,
     kind: &str,
-    ns: &str,
-    name: &str,
 ) -> Result<Vec<(String, String)>, String> {
     match spec.get("items").and_then(Value::as_array) {
         None => Ok(data.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
@@ -180,14 +178,9 @@ fn items(
                 let path = str_at(it, "path").unwrap_or(key);
                 data.get(key)
                     .map(|v| (path.to_owned(), v.clone()))
-                    .ok_or_else(|| format!("configmap references non-existent config key: {key}"))
-                    .map_err(|e| {
-                        if kind == "secret" {
-                            format!("references non-existent secret key: {key}")
-                        } else {
-                            let _ = (ns, name);
-                            e
-                        }
+                    .ok_or_else(|| match kind {
+                        "secret" => format!("references non-existent secret key: {key}"),
+                        _ => format!("configmap references non-existent config key: {key}"),
                     })
             })
             .collect(),
@@ -228,7 +221,7 @@ fn set_up(
         let name = str_at(spec, "name").unwrap_or_default();
         let mut t = match config_map(api, ns, name) {
             Some(cm) => FsTree::with_files(
-                items(&cm.data, spec, "configmap", ns, name)?
+                items(&cm.data, spec, "configmap")?
                     .iter()
                     .map(|(p, c)| (p.as_str(), c.clone())),
             ),
@@ -242,7 +235,7 @@ fn set_up(
         let name = str_at(spec, "secretName").unwrap_or_default();
         let mut t = match secret(api, ns, name) {
             Some(s) => FsTree::with_files(
-                items(&secret_data(s), spec, "secret", ns, name)?
+                items(&secret_data(s), spec, "secret")?
                     .iter()
                     .map(|(p, c)| (p.as_str(), c.clone())),
             ),
@@ -276,7 +269,7 @@ fn set_up(
                     None if optional(s) => BTreeMap::new(),
                     None => return Err(format!("configmap {name:?} not found")),
                 };
-                for (p, c) in items(&data, s, "configmap", ns, name)? {
+                for (p, c) in items(&data, s, "configmap")? {
                     t.put(&p, c);
                 }
             }
@@ -287,7 +280,7 @@ fn set_up(
                     None if optional(s) => BTreeMap::new(),
                     None => return Err(format!("secret {name:?} not found")),
                 };
-                for (p, c) in items(&data, s, "secret", ns, name)? {
+                for (p, c) in items(&data, s, "secret")? {
                     t.put(&p, c);
                 }
             }

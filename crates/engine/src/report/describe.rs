@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::api::pod::{Container, ContainerState, ContainerStatus, Pod, Probe};
-use crate::api::{Kind, Object, ObjectRef};
+use crate::api::{Object, ObjectRef};
 use crate::time::{SimTime, human_duration};
 use crate::world::World;
 
@@ -589,9 +589,4 @@ fn describe_events(world: &World, key: &ObjectRef, now: SimTime) -> String {
         );
     }
     tabwrite(&out, 2)
-}
-
-/// Pods of the world, for callers that want to describe each.
-pub fn pod_keys(world: &World) -> Vec<ObjectRef> {
-    world.list(Kind::Pod).map(Object::reference).collect()
 }

@@ -374,7 +374,6 @@ impl Program {
                 Run::Exited(*code)
             }
             Program::Stress {
-                vm_bytes,
                 vm_workers,
                 cpu_workers,
                 timeout_ms,
@@ -387,7 +386,6 @@ impl Program {
                         "stress: info: [1] dispatching hogs: {cpu_workers} cpu, 0 io, {vm_workers} vm, 0 hdd"
                     ),
                 );
-                let _ = vm_bytes;
                 match timeout_ms {
                     Some(t) if now.millis_since(started_at) >= *t => {
                         log.push((
