@@ -106,21 +106,43 @@ fn nginx_pod_runs_and_becomes_ready_with_the_five_events() {
     assert_eq!(events[1]["message"], "Pulling image \"nginx:1.27\"");
     assert_eq!(events[3]["message"], "Created container: nginx");
     assert_eq!(events[4]["message"], "Started container nginx");
+    // The calls made for the pod, without the kubelet's timers (PLEG relists every second,
+    // the runtime Status check every 5 s, Version at start-up).
     let methods: Vec<&str> = v["criCalls"]
         .as_array()
         .map(|c| c.iter().filter_map(|c| c["method"].as_str()).collect())
         .unwrap_or_default();
+    let for_pod: Vec<&str> = methods
+        .iter()
+        .copied()
+        .filter(|m| {
+            !matches!(
+                *m,
+                "ListPodSandbox" | "ListContainers" | "Status" | "Version"
+            )
+        })
+        .collect();
+    // After PullImage the puller asks ImageStatus for the size it reports in the Pulled event
+    // (pkg/kubelet/images/puller.go: GetImageSize → ImageStatus).
     assert_eq!(
-        methods,
+        for_pod,
         [
             "RunPodSandbox",
             "PodSandboxStatus",
             "ImageStatus",
             "PullImage",
+            "ImageStatus",
             "CreateContainer",
             "StartContainer"
         ]
     );
+    assert_eq!(
+        &methods[..2],
+        ["Version", "Status"],
+        "the kubelet connects first"
+    );
+    let relists = methods.iter().filter(|m| **m == "ListContainers").count();
+    assert_eq!(relists, 60, "generic PLEG relists every second for 60 s");
 }
 
 #[test]

@@ -40,6 +40,19 @@ pub enum ApiError {
         /// Field that named it (for pointing at the source).
         field: &'static str,
     },
+    /// An admission plugin refused the object:
+    /// `pods "x" is forbidden: pod rejected: RuntimeClass "foo" not found`.
+    #[error("{resource} {name:?} is forbidden: {message}")]
+    Forbidden {
+        /// Plural resource name.
+        resource: &'static str,
+        /// Object name.
+        name: String,
+        /// The plugin's message.
+        message: String,
+        /// Field it is about.
+        field: &'static str,
+    },
 }
 
 impl ApiError {
@@ -50,7 +63,9 @@ impl ApiError {
                 .iter()
                 .map(|c| (c.path.clone(), c.detail.clone()))
                 .collect(),
-            ApiError::NotFound { field, .. } => vec![((*field).to_owned(), self.to_string())],
+            ApiError::NotFound { field, .. } | ApiError::Forbidden { field, .. } => {
+                vec![((*field).to_owned(), self.to_string())]
+            }
         }
     }
 }
@@ -157,7 +172,10 @@ impl ApiServer {
                     meta.generation = Some(1);
                 }
                 match &mut object {
-                    Object::Pod(pod) => admit_service_account_volume(pod, rng),
+                    Object::Pod(pod) => {
+                        self.admit_runtime_class(pod)?;
+                        admit_service_account_volume(pod, rng);
+                    }
                     Object::PersistentVolumeClaim(claim) => claim.bind(),
                     _ => {}
                 }
@@ -391,6 +409,77 @@ fn keep_allocations(old: &Object, new: &mut Object) {
             n.status = o.status.clone();
         }
         _ => {}
+    }
+}
+
+impl ApiServer {
+    /// The RuntimeClass admission plugin (`plugin/pkg/admission/runtimeclass`): the class must
+    /// exist; its `overhead.podFixed` becomes `spec.overhead`; its scheduling node selector
+    /// and tolerations are merged into the pod.
+    fn admit_runtime_class(&self, pod: &mut crate::api::pod::Pod) -> Result<(), ApiError> {
+        let forbidden = |message: String, field: &'static str| ApiError::Forbidden {
+            resource: "pods",
+            name: pod.metadata.name.clone(),
+            message,
+            field,
+        };
+        let Some(name) = pod.spec.runtime_class_name.clone() else {
+            if !pod.spec.overhead.is_empty() {
+                return Err(forbidden(
+                    "pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead".to_owned(),
+                    "spec.overhead",
+                ));
+            }
+            return Ok(());
+        };
+        let Some(Object::RuntimeClass(rc)) =
+            self.get(&ObjectRef::new(Kind::RuntimeClass, "", &name))
+        else {
+            return Err(forbidden(
+                format!("pod rejected: RuntimeClass {name:?} not found"),
+                "spec.runtimeClassName",
+            ));
+        };
+        match &rc.overhead {
+            Some(o) if pod.spec.overhead.is_empty() => pod.spec.overhead = o.pod_fixed.clone(),
+            Some(o) if pod.spec.overhead != o.pod_fixed => {
+                return Err(forbidden(
+                    "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead"
+                        .to_owned(),
+                    "spec.overhead",
+                ));
+            }
+            None if !pod.spec.overhead.is_empty() => {
+                return Err(forbidden(
+                    "pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead".to_owned(),
+                    "spec.overhead",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(sched) = &rc.scheduling {
+            for (k, v) in &sched.node_selector {
+                match pod.spec.node_selector.get(k) {
+                    Some(have) if have != v => {
+                        return Err(forbidden(
+                            format!(
+                                "conflict: runtimeClass.scheduling.nodeSelector[{k}] = {v}; pod.spec.nodeSelector[{k}] = {have}"
+                            ),
+                            "spec.nodeSelector",
+                        ));
+                    }
+                    _ => {
+                        pod.spec.node_selector.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            for t in &sched.tolerations {
+                if !pod.spec.tolerations.contains(t) {
+                    pod.spec.tolerations.push(t.clone());
+                }
+            }
+        }
+        Ok(())
     }
 }
 

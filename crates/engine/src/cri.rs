@@ -1,14 +1,17 @@
 //! The Container Runtime Interface as the kubelet sees it: the calls it makes (with the
 //! `runtime.v1` method names and message fields), the runtime's state, and the image store.
 
+pub mod api;
 pub mod fs;
 pub mod host;
 pub mod images;
 pub mod process;
 pub mod runtime;
+pub mod runtimes;
 
 use serde::Serialize;
-use serde_json::Value;
+
+use api::Message;
 
 use crate::time::SimTime;
 
@@ -21,8 +24,8 @@ pub enum CriService {
     ImageService,
 }
 
-/// One CRI call the kubelet made, with request and response summaries using the protobuf
-/// JSON field names (`podSandboxId`, `runtimeHandler`, …).
+/// One CRI call the kubelet made, with its request and response messages (serialized with the
+/// protobuf JSON field names: `podSandboxId`, `runtimeHandler`, …).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CriCall {
     /// When the call was made (seconds in JSON output).
@@ -34,10 +37,29 @@ pub struct CriCall {
     pub service: CriService,
     /// Method name, e.g. `RunPodSandbox`.
     pub method: &'static str,
-    /// Request summary.
-    pub request: Value,
-    /// Response summary (or `{"error": …}`).
-    pub response: Value,
+    /// The request.
+    pub request: Message,
+    /// The response (or `{"error": …}`).
+    pub response: Message,
+    /// How long the call took (simulated ms; not part of the JSON contract).
+    #[serde(skip)]
+    pub duration_ms: u64,
+}
+
+impl CriCall {
+    /// Whether the kubelet makes this call on a timer rather than for a pod (PLEG relists,
+    /// runtime status checks): views can hide these.
+    pub fn periodic(&self) -> bool {
+        matches!(
+            self.method,
+            "ListPodSandbox"
+                | "ListContainers"
+                | "Status"
+                | "Version"
+                | "ImageFsInfo"
+                | "ListImages"
+        )
+    }
 }
 
 /// Serializes a time as seconds (a JSON number with millisecond precision).

@@ -6,6 +6,7 @@
 //! manager writes `generateAPIPodStatus` to the API server.
 
 pub mod backoff;
+pub mod gc;
 pub mod network;
 pub mod prober;
 pub mod qos;
@@ -16,17 +17,15 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use ipnet::Ipv4Net;
-use serde_json::json;
 
 use crate::api::pod::{Container, LifecycleHandler, Pod, PodIp, PodStatus};
 use crate::api::{Object, ObjectRef};
+use crate::cri::api::{self, CriResult, ImageService, Message, RuntimeService};
 use crate::cri::fs::FsTree;
 use crate::cri::images::ImageRef;
 use crate::cri::process::Answer;
 use crate::cri::process::shell::ExecResult;
-use crate::cri::runtime::{
-    ContainerConfig, ContainerState, PodEnv, Runtime, RuntimeContainer, RuntimeParams,
-};
+use crate::cri::runtime::{ContainerState, PodEnv, Runtime, RuntimeContainer};
 use crate::cri::{CriCall, CriService};
 use crate::ctx::Ctx;
 use crate::events::EventType;
@@ -40,6 +39,8 @@ use prober::{Gate, ProbeKind, ProbeResult, ProbeTarget, ProbeWorker};
 use status::ContainerView;
 use volumes::NodeStorage;
 
+/// How often the kubelet checks the runtime's `Status` (`updateRuntimeUp`, every 5 s).
+pub const RUNTIME_STATUS_PERIOD_MS: u64 = 5000;
 /// Generic PLEG relist period (`genericPlegRelistPeriod`, 1 s).
 pub const PLEG_RELIST_PERIOD_MS: u64 = 1000;
 /// Housekeeping and eviction monitoring period (`evictionMonitoringPeriod`, 10 s).
@@ -61,11 +62,7 @@ enum Op {
     /// `RunPodSandbox` in flight.
     Sandbox,
     /// `PullImage` for a container in flight.
-    Pull {
-        container: String,
-        ms: u64,
-        size: u64,
-    },
+    Pull { container: String, ms: u64 },
     /// `CreateContainer` in flight.
     Create { container: String, id: String },
     /// `StartContainer` in flight.
@@ -206,8 +203,10 @@ pub struct Kubelet {
     pub node: String,
     /// Node InternalIP.
     pub node_ip: String,
-    /// The container runtime (containerd + runc).
+    /// The container runtime behind the CRI.
     pub runtime: Runtime,
+    /// Image garbage collection's records (`imageRecords`).
+    image_gc: gc::ImageGc,
     /// Node memory capacity (bytes).
     pub memory_capacity: i64,
     /// Whether the kubelet has stopped (a lab action: the node goes NotReady).
@@ -230,6 +229,67 @@ fn format_pod(pod: &Pod) -> String {
     )
 }
 
+/// `generatePodSandboxConfig` (kuberuntime_sandbox.go): metadata, hostname, log directory,
+/// DNS, the kubelet's labels, and the namespaces and cgroup parent.
+fn sandbox_config(pod: &Pod) -> api::PodSandboxConfig {
+    let meta = &pod.metadata;
+    let host_network = pod.spec.host_network == Some(true);
+    let mut labels = meta.labels.clone();
+    for (k, v) in [
+        ("io.kubernetes.pod.name", &meta.name),
+        ("io.kubernetes.pod.namespace", &meta.namespace),
+        ("io.kubernetes.pod.uid", &meta.uid),
+    ] {
+        labels.insert(k.to_owned(), v.clone());
+    }
+    // cgroupfs layout: Guaranteed pods sit directly under /kubepods.
+    let cgroup_parent = if host_network {
+        String::new()
+    } else {
+        match qos::qos_class(pod) {
+            "Guaranteed" => format!("/kubepods/pod{}", meta.uid),
+            class => format!("/kubepods/{}/pod{}", class.to_lowercase(), meta.uid),
+        }
+    };
+    api::PodSandboxConfig {
+        metadata: api::PodSandboxMetadata {
+            name: meta.name.clone(),
+            uid: meta.uid.clone(),
+            namespace: meta.namespace.clone(),
+            attempt: 0,
+        },
+        hostname: pod
+            .spec
+            .hostname
+            .clone()
+            .unwrap_or_else(|| meta.name.clone()),
+        log_directory: format!(
+            "/var/log/pods/{}_{}_{}",
+            meta.namespace, meta.name, meta.uid
+        ),
+        dns_config: Some(api::DnsConfig {
+            servers: vec!["10.96.0.10".to_owned()],
+            searches: vec![
+                format!("{}.svc.cluster.local", meta.namespace),
+                "svc.cluster.local".to_owned(),
+                "cluster.local".to_owned(),
+            ],
+            options: vec!["ndots:5".to_owned()],
+        }),
+        labels,
+        linux: api::LinuxPodSandboxConfig {
+            cgroup_parent,
+            security_context: api::LinuxSandboxSecurityContext {
+                namespace_options: api::NamespaceOption {
+                    network: if host_network { "NODE" } else { "POD" },
+                    pid: "CONTAINER",
+                    ipc: "POD",
+                },
+            },
+        },
+    }
+}
+
 fn is_sidecar(c: &Container) -> bool {
     c.restart_policy.as_deref() == Some("Always")
 }
@@ -248,11 +308,18 @@ fn should_restart(pod: &Pod, c: &Container, exit_code: i32) -> bool {
 
 impl Kubelet {
     /// A kubelet for `node` with the given addresses and memory capacity.
-    pub fn new(node: &str, node_ip: &str, pod_cidr: Ipv4Net, memory_capacity: i64) -> Kubelet {
+    pub fn new(
+        node: &str,
+        node_ip: &str,
+        pod_cidr: Ipv4Net,
+        memory_capacity: i64,
+        runtime: Runtime,
+    ) -> Kubelet {
         Kubelet {
             node: node.to_owned(),
             node_ip: node_ip.to_owned(),
-            runtime: Runtime::new(RuntimeParams::default()),
+            runtime,
+            image_gc: gc::ImageGc::default(),
             memory_capacity,
             stopped: false,
             ipam: Ipam::new(pod_cidr),
@@ -402,22 +469,29 @@ impl Kubelet {
         ctx.event(type_, key, reason, message, "kubelet", Some(&self.node));
     }
 
-    fn cri(
-        &self,
+    /// Makes one CRI call through the runtime and logs it.
+    fn call<Q: Clone + Into<Message>, R: Clone + Into<Message>>(
+        &mut self,
         ctx: &mut Ctx<'_>,
         service: CriService,
         method: &'static str,
-        request: serde_json::Value,
-        response: serde_json::Value,
-    ) {
-        ctx.cri_log.push(CriCall {
-            time: ctx.now,
-            node: self.node.clone(),
-            service,
-            method,
+        request: Q,
+        f: impl FnOnce(&mut Runtime, &Q) -> CriResult<R>,
+    ) -> CriResult<R> {
+        rpc(
+            &mut self.runtime,
+            ctx.cri_log,
+            ctx.now,
+            &self.node,
+            (service, method),
             request,
-            response,
-        });
+            f,
+        )
+    }
+
+    /// The `containerID` of a runtime container as pod status shows it.
+    fn container_uri(&self, id: &str) -> String {
+        format!("{}://{id}", self.runtime.profile.scheme)
     }
 
     /// Starts an operation: the worker is blocked until `OpDone` arrives after `ms`.
@@ -513,7 +587,7 @@ impl Kubelet {
         name: &str,
     ) -> Option<&crate::cri::runtime::RuntimeContainer> {
         let id = self.current_id(key, name)?;
-        self.runtime.container_status(&id).ok()
+        self.runtime.container(&id)
     }
 
     /// Whether a probe verdict of `kind` for the container is `Failure` (liveness) or a
@@ -717,15 +791,28 @@ impl Kubelet {
         }
         let host_network = pod.spec.host_network == Some(true);
         let meta = &pod.metadata;
-        let handler = pod.spec.runtime_class_name.clone().unwrap_or_default();
-        let id = self.runtime.run_pod_sandbox(
-            (meta.name.clone(), meta.namespace.clone(), meta.uid.clone()),
-            0,
-            String::new(),
-            &handler,
-            ctx.now,
-            ctx.rng,
-        );
+        let request = match self.sandbox_request(ctx, pod) {
+            Ok(r) => r,
+            Err(e) => {
+                self.sandbox_failed(ctx, key, &e);
+                return;
+            }
+        };
+        let handler = request.runtime_handler.clone();
+        let id = match self.call(
+            ctx,
+            CriService::RuntimeService,
+            "RunPodSandbox",
+            request,
+            |rt, q| rt.run_pod_sandbox(q),
+        ) {
+            Ok(r) => r.pod_sandbox_id,
+            Err(e) => {
+                self.sandbox_failed(ctx, key, &e.to_string());
+                return;
+            }
+        };
+        let latency = self.runtime.took_ms();
         // CNI ADD (bridge + host-local IPAM), or the node's address for hostNetwork pods.
         let ip = if host_network {
             self.node_ip.clone()
@@ -740,31 +827,6 @@ impl Kubelet {
             w.sandbox = Some(id.clone());
             w.ip = Some(ip.clone());
         }
-        let mut linux = json!({"securityContext": {"namespaceOptions": {"network": if host_network { "NODE" } else { "POD" }, "pid": "CONTAINER", "ipc": "POD"}}});
-        if !host_network {
-            // cgroupfs layout: Guaranteed pods sit directly under /kubepods.
-            let parent = match qos::qos_class(pod) {
-                "Guaranteed" => format!("/kubepods/pod{}", meta.uid),
-                class => format!("/kubepods/{}/pod{}", class.to_lowercase(), meta.uid),
-            };
-            linux["cgroupParent"] = json!(parent);
-        }
-        self.cri(
-            ctx,
-            CriService::RuntimeService,
-            "RunPodSandbox",
-            json!({
-                "config": {
-                    "metadata": {"name": meta.name, "uid": meta.uid, "namespace": meta.namespace, "attempt": 0},
-                    "hostname": pod.spec.hostname.clone().unwrap_or_else(|| meta.name.clone()),
-                    "logDirectory": format!("/var/log/pods/{}_{}_{}", meta.namespace, meta.name, meta.uid),
-                    "dnsConfig": {"servers": ["10.96.0.10"], "searches": [format!("{}.svc.cluster.local", meta.namespace), "svc.cluster.local", "cluster.local"], "options": ["ndots:5"]},
-                    "linux": linux,
-                },
-                "runtimeHandler": handler,
-            }),
-            json!({"podSandboxId": id, "cni": if host_network { json!(null) } else { json!({"command": "ADD", "interface": "eth0", "ips": [{"address": format!("{ip}/24"), "gateway": self.ipam.gateway().map(|g| g.to_string())}]}) }}),
-        );
         if !host_network {
             ctx.log(
                 &self.node,
@@ -780,17 +842,60 @@ impl Kubelet {
                 ),
             );
         }
+        let handler = self
+            .runtime
+            .sandbox(&id)
+            .map_or(handler, |s| s.handler.name.to_owned());
         ctx.log(
             &self.node,
-            "containerd",
+            self.runtime.profile.daemon,
             key,
             format!(
-                "RunPodSandbox for &PodSandboxMetadata{{Name:{},Uid:{},Namespace:{},Attempt:0,}} returns sandbox id {id:?}",
+                "RunPodSandbox for &PodSandboxMetadata{{Name:{},Uid:{},Namespace:{},Attempt:0,}} returns sandbox id {id:?} (handler {handler}, {latency} ms)",
                 meta.name, meta.uid, meta.namespace
             ),
         );
-        let latency = self.runtime.params.sandbox_start_ms;
         self.begin(ctx, key, Op::Sandbox, latency);
+        self.mark(key);
+    }
+
+    /// `generatePodSandboxConfig` plus the RuntimeClass lookup (`LookupRuntimeHandler`).
+    fn sandbox_request(
+        &self,
+        ctx: &Ctx<'_>,
+        pod: &Pod,
+    ) -> Result<api::RunPodSandboxRequest, String> {
+        let runtime_handler = match &pod.spec.runtime_class_name {
+            None => String::new(),
+            Some(name) => {
+                match ctx
+                    .api
+                    .get(&ObjectRef::new(crate::api::Kind::RuntimeClass, "", name))
+                {
+                    Some(Object::RuntimeClass(rc)) => rc.handler.clone(),
+                    // pkg/kubelet/runtimeclass: the class was deleted after admission.
+                    _ => return Err(format!("RuntimeClass {name:?} not found")),
+                }
+            }
+        };
+        Ok(api::RunPodSandboxRequest {
+            config: sandbox_config(pod),
+            runtime_handler,
+        })
+    }
+
+    /// `createPodSandbox` failed: the `FailedCreatePodSandBox` event; the pod stays in
+    /// `ContainerCreating` and the pod worker retries after its error back-off.
+    fn sandbox_failed(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, error: &str) {
+        self.event(
+            ctx,
+            EventType::Warning,
+            key,
+            "FailedCreatePodSandBox",
+            format!("Failed to create pod sandbox: {error}"),
+        );
+        let jitter = ctx.rng.below(SYNC_ERROR_BACKOFF_MS / 2);
+        self.queue_sync(ctx, key, SYNC_ERROR_BACKOFF_MS + jitter);
         self.mark(key);
     }
 
@@ -816,31 +921,25 @@ impl Kubelet {
                 if let Some(w) = self.workers.get_mut(key) {
                     w.sandbox_ready = true;
                 }
-                let response = match self.runtime.pod_sandbox_status(&id) {
-                    Ok(s) => {
-                        json!({"status": {"id": s.id, "state": "SANDBOX_READY", "network": {"ip": s.ip}}})
-                    }
-                    Err(e) => json!({"error": e.to_string()}),
-                };
-                self.cri(
+                let _ = self.call(
                     ctx,
                     CriService::RuntimeService,
                     "PodSandboxStatus",
-                    json!({"podSandboxId": id}),
-                    response,
+                    api::PodSandboxStatusRequest { pod_sandbox_id: id },
+                    |rt, q| rt.pod_sandbox_status(q),
                 );
                 self.sync_pod(ctx, key);
             }
-            Op::Pull {
-                container,
-                ms,
-                size,
-            } => {
+            Op::Pull { container, ms } => {
                 let image = pod
                     .all_containers()
                     .find(|c| c.name == container)
                     .and_then(|c| c.image.clone())
                     .unwrap_or_default();
+                // The puller asks for the pulled image's size (GetImageSize → ImageStatus).
+                let size = self
+                    .image_status(ctx, &crate::cri::images::with_default_tag(&image))
+                    .map_or(0, |i| i.size);
                 let d = go_duration(ms);
                 self.event(
                     ctx,
@@ -859,15 +958,7 @@ impl Kubelet {
                     "Created",
                     format!("Created container: {container}"),
                 );
-                self.cri(
-                    ctx,
-                    CriService::RuntimeService,
-                    "StartContainer",
-                    json!({"containerId": id}),
-                    json!({}),
-                );
-                let latency = self.runtime.params.container_start_ms;
-                self.begin(ctx, key, Op::Start { container, id }, latency);
+                self.start(ctx, key, &container, &id);
             }
             Op::Start { container, id } => self.container_started(ctx, key, &pod, &container, &id),
             Op::PostStart {
@@ -905,14 +996,17 @@ impl Kubelet {
                 let mut ids = Vec::new();
                 let mut until = ctx.now;
                 for (_, id) in &targets {
-                    self.cri(
+                    let _ = self.call(
                         ctx,
                         CriService::RuntimeService,
                         "StopContainer",
-                        json!({"containerId": id, "timeout": grace_s}),
-                        json!({}),
+                        api::StopContainerRequest {
+                            container_id: id.clone(),
+                            timeout: grace_s,
+                        },
+                        |rt, q| rt.stop_container(q),
                     );
-                    if let Some(t) = self.runtime.stop_container(id, grace_s, ctx.now) {
+                    if let Some(t) = self.runtime.next_event(id, ctx.now) {
                         until = until.max(t);
                     }
                     ids.push(id.clone());
@@ -928,8 +1022,8 @@ impl Kubelet {
                     .iter()
                     .filter(|id| {
                         self.runtime
-                            .container_status(id)
-                            .is_ok_and(|c| c.state == ContainerState::Running)
+                            .container(id)
+                            .is_some_and(|c| c.state == ContainerState::Running)
                     })
                     .cloned()
                     .collect();
@@ -977,31 +1071,23 @@ impl Kubelet {
         };
         let image = spec.image.clone().unwrap_or_default();
         let policy = spec.image_pull_policy.clone().unwrap_or_default();
-        let Some(reference) = ImageRef::parse(&image) else {
+        if ImageRef::parse(&image).is_none() {
             let msg = format!(
                 "Failed to apply default image tag {image:?}: couldn't parse image name {image:?}: invalid reference format"
             );
             self.event(ctx, EventType::Warning, key, "InspectFailed", msg.clone());
             self.sync_error(ctx, key, name, "InvalidImageName", msg, None);
             return;
-        };
-        let present = self.runtime.image_status(&reference).map(|i| i.size_bytes);
-        self.cri(
-            ctx,
-            CriService::ImageService,
-            "ImageStatus",
-            json!({"image": {"image": image}}),
-            match present {
-                Some(size) => json!({"image": {"id": reference.digest(), "repoTags": [reference.full()], "size": size}}),
-                None => json!({"image": null}),
-            },
-        );
+        }
+        // applyDefaultImageTag: the CRI gets `nginx:latest` for `nginx`.
+        let tagged = crate::cri::images::with_default_tag(&image);
+        let present = self.image_status(ctx, &tagged).is_some();
         let needs_pull = match policy.as_str() {
             "Always" => true,
             "Never" => false,
-            _ => present.is_none(),
+            _ => !present,
         };
-        if !needs_pull && present.is_none() {
+        if !needs_pull && !present {
             let msg = format!("Container image {image:?} is not present with pull policy of Never");
             self.event(
                 ctx,
@@ -1038,40 +1124,51 @@ impl Kubelet {
             "Pulling",
             format!("Pulling image {image:?}"),
         );
-        match self.runtime.pull_image(&reference) {
-            Ok((image_ref, ms, size)) => {
-                self.cri(
-                    ctx,
-                    CriService::ImageService,
-                    "PullImage",
-                    json!({"image": {"image": image}}),
-                    json!({"imageRef": image_ref}),
-                );
+        let request = api::PullImageRequest {
+            image: api::ImageSpec::of(tagged),
+        };
+        match self.call(
+            ctx,
+            CriService::ImageService,
+            "PullImage",
+            request,
+            |rt, q| rt.pull_image(q),
+        ) {
+            Ok(_) => {
+                let ms = self.runtime.took_ms();
                 self.begin(
                     ctx,
                     key,
                     Op::Pull {
                         container: name.to_owned(),
                         ms,
-                        size,
                     },
                     ms,
                 );
             }
             Err(e) => {
-                self.cri(
-                    ctx,
-                    CriService::ImageService,
-                    "PullImage",
-                    json!({"image": {"image": image}}),
-                    json!({"error": e.to_string()}),
-                );
                 let msg = format!("Failed to pull image {image:?}: {e}");
                 self.event(ctx, EventType::Warning, key, "Failed", msg.clone());
                 self.image_backoff.next(&bkey, ctx.now, ctx.now);
                 self.sync_error(ctx, key, name, "ErrImagePull", msg, None);
             }
         }
+    }
+
+    /// `ImageStatus` for an image as the pod names it; `None` when the node lacks it.
+    fn image_status(&mut self, ctx: &mut Ctx<'_>, image: &str) -> Option<api::Image> {
+        let request = api::ImageStatusRequest {
+            image: api::ImageSpec::of(image),
+        };
+        self.call(
+            ctx,
+            CriService::ImageService,
+            "ImageStatus",
+            request,
+            |rt, q| rt.image_status(q),
+        )
+        .ok()
+        .and_then(|r| r.image)
     }
 
     fn create_container(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, pod: &Pod, name: &str) {
@@ -1138,18 +1235,54 @@ impl Kubelet {
             .iter()
             .map(|a| volumes::expand(a, &envs))
             .collect();
-        let config = ContainerConfig {
-            name: name.to_owned(),
-            attempt,
-            image: ImageRef::parse(spec.image.as_deref().unwrap_or_default()),
-            command: command.clone(),
-            args: args.clone(),
-            envs,
-            mounts: volumes::mounts(&spec),
-            log_path: format!("{name}/{attempt}.log"),
-            memory_limit,
-            cpu_limit_millis: cpu_limit,
+        let image = spec.image.clone().unwrap_or_default();
+        let requests_cpu = spec.resources.requests.get("cpu");
+        let resources = api::LinuxContainerResources {
+            cpu_period: 100_000,
+            cpu_quota: cpu_limit as i64 * 100,
+            // MilliCPUToShares: 1024 per CPU, at least 2.
+            cpu_shares: requests_cpu
+                .map_or(2, |q| (q.milli_value() * 1024 / 1000).clamp(2, 262_144)),
+            memory_limit_in_bytes: memory_limit as i64,
             oom_score_adj: oom,
+        };
+        let volume_mounts = volumes::mounts(&spec);
+        let config = api::ContainerConfig {
+            metadata: api::ContainerMetadata {
+                name: name.to_owned(),
+                attempt,
+            },
+            // EnsureImageExists returns the image id; the spec's words go alongside.
+            image: api::ImageSpec {
+                image: crate::cri::images::ImageRef::parse(&image)
+                    .map(|r| r.digest())
+                    .unwrap_or_default(),
+                user_specified_image: image.clone(),
+            },
+            command,
+            args,
+            envs: envs
+                .iter()
+                .map(|(k, v)| api::KeyValue {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+            mounts: volume_mounts
+                .iter()
+                .map(|m| api::Mount {
+                    container_path: m.container_path.clone(),
+                    host_path: format!(
+                        "/var/lib/kubelet/pods/{}/volumes/{}",
+                        pod.metadata.uid, m.volume
+                    ),
+                    readonly: m.read_only,
+                })
+                .collect(),
+            // buildContainerLogsPath: <container name>/<restart count>.log
+            log_path: format!("{name}/{attempt}.log"),
+            linux: api::LinuxContainerConfig { resources },
+            volume_mounts,
             hostname,
             files,
             memory_volumes: spec
@@ -1166,29 +1299,25 @@ impl Kubelet {
                 .map(|m| m.name.clone())
                 .collect(),
         };
-        let mut resources = json!({"oomScoreAdj": oom, "cpuPeriod": 100000, "cpuShares": spec.resources.requests.get("cpu").map_or(2, |q| (q.milli_value() * 1024 / 1000).clamp(2, 262_144))});
-        if cpu_limit > 0 {
-            resources["cpuQuota"] = json!(cpu_limit * 100);
-        }
-        if memory_limit > 0 {
-            resources["memoryLimitInBytes"] = json!(memory_limit);
-        }
-        let request = json!({
-            "podSandboxId": sandbox,
-            "config": {
-                "metadata": {"name": name, "attempt": attempt},
-                "image": {"image": config.image.as_ref().map(ImageRef::full)},
-                "command": command,
-                "args": args,
-                "mounts": config.mounts.iter().map(|m| json!({"containerPath": m.container_path, "hostPath": format!("/var/lib/kubelet/pods/{}/volumes/{}", pod.metadata.uid, m.volume), "readonly": m.read_only})).collect::<Vec<_>>(),
-                "logPath": config.log_path,
-                "linux": {"resources": resources},
-            },
-            "sandboxConfig": {"metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace, "uid": pod.metadata.uid}},
-        });
-        let id = self
-            .runtime
-            .create_container(&sandbox, config, ctx.now, ctx.rng);
+        let request = api::CreateContainerRequest {
+            pod_sandbox_id: sandbox,
+            config,
+            sandbox_config: sandbox_config(pod),
+        };
+        let id = match self.call(
+            ctx,
+            CriService::RuntimeService,
+            "CreateContainer",
+            request,
+            |rt, q| rt.create_container(q),
+        ) {
+            Ok(r) => r.container_id,
+            Err(e) => {
+                let msg = e.to_string();
+                self.sync_error(ctx, key, name, "CreateContainerError", msg, None);
+                return;
+            }
+        };
         if let Some(r) = self
             .workers
             .get_mut(key)
@@ -1196,19 +1325,8 @@ impl Kubelet {
         {
             r.ids.push(id.clone());
             r.attempts += 1;
-            if r.ids.len() > 2 {
-                let old = r.ids.remove(0);
-                let _ = self.runtime.remove_container(&old);
-            }
         }
-        self.cri(
-            ctx,
-            CriService::RuntimeService,
-            "CreateContainer",
-            request,
-            json!({"containerId": id}),
-        );
-        let latency = self.runtime.params.container_create_ms;
+        let latency = self.runtime.took_ms();
         self.begin(
             ctx,
             key,
@@ -1220,25 +1338,32 @@ impl Kubelet {
         );
     }
 
-    fn container_started(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        key: &ObjectRef,
-        pod: &Pod,
-        name: &str,
-        id: &str,
-    ) {
+    /// `StartContainer`: the process starts now; the pod worker waits for the call to return.
+    fn start(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, name: &str, id: &str) {
         let now = ctx.now;
-        let Some(result) = self.with_pod_env(ctx.api, key, |runtime, env| {
-            runtime.start_container(id, now, env)
-        }) else {
+        let node = self.node.clone();
+        let Some(w) = self.workers.get_mut(key) else {
             return;
         };
+        let net = ClusterNet {
+            api: ctx.api,
+            namespace: &w.pod.metadata.namespace,
+        };
+        let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
+        let mut env = PodEnv { volumes, net: &net };
+        let result = rpc(
+            &mut self.runtime,
+            ctx.cri_log,
+            now,
+            &node,
+            (CriService::RuntimeService, "StartContainer"),
+            api::StartContainerRequest {
+                container_id: id.to_owned(),
+            },
+            |rt, q| rt.start_container(q, &mut env),
+        );
         if let Err(e) = result {
-            let msg = e.to_string();
-            let short = msg
-                .trim_start_matches("rpc error: code = Unknown desc = ")
-                .to_owned();
+            let short = e.desc;
             self.event(
                 ctx,
                 EventType::Warning,
@@ -1253,6 +1378,27 @@ impl Kubelet {
             self.queue_sync(ctx, key, 0);
             return;
         }
+        self.schedule_wake(ctx, key, id);
+        let latency = self.runtime.took_ms();
+        self.begin(
+            ctx,
+            key,
+            Op::Start {
+                container: name.to_owned(),
+                id: id.to_owned(),
+            },
+            latency,
+        );
+    }
+
+    fn container_started(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &ObjectRef,
+        pod: &Pod,
+        name: &str,
+        id: &str,
+    ) {
         if let Some(w) = self.workers.get_mut(key) {
             w.reasons.remove(name);
             if let Some(r) = w.containers.get_mut(name) {
@@ -1270,7 +1416,6 @@ impl Kubelet {
             "Started",
             format!("Started container {name}"),
         );
-        self.schedule_wake(ctx, key, id);
         let hook = pod
             .all_containers()
             .find(|c| c.name == name)
@@ -1379,7 +1524,8 @@ impl Kubelet {
         (0, None)
     }
 
-    /// `ExecSync` through the runtime, logged as a CRI call.
+    /// `ExecSync` through the runtime, logged as a CRI call. A command that outlives its
+    /// timeout comes back as a timed-out result (the CRI's `DeadlineExceeded`).
     fn exec(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -1389,24 +1535,47 @@ impl Kubelet {
         timeout_s: i64,
     ) -> Result<ExecResult, String> {
         let now = ctx.now;
-        let result = self
-            .with_pod_env(ctx.api, key, |runtime, env| {
-                runtime.exec_sync(id, argv, timeout_s, now, env)
-            })
-            .ok_or_else(|| "pod not found".to_owned())?;
-        let response = match &result {
-            Ok(r) => json!({"exitCode": r.exit_code, "stdout": r.stdout, "stderr": r.stderr}),
-            Err(e) => json!({"error": e.to_string()}),
+        let node = self.node.clone();
+        let w = self.workers.get_mut(key).ok_or("pod not found")?;
+        let net = ClusterNet {
+            api: ctx.api,
+            namespace: &w.pod.metadata.namespace,
         };
-        self.cri(
-            ctx,
-            CriService::RuntimeService,
-            "ExecSync",
-            json!({"containerId": id, "cmd": argv, "timeout": timeout_s}),
-            response,
+        let volumes = w.volumes.get_or_insert_with(BTreeMap::new);
+        let mut env = PodEnv { volumes, net: &net };
+        let request = api::ExecSyncRequest {
+            container_id: id.to_owned(),
+            cmd: argv.to_vec(),
+            timeout: timeout_s,
+        };
+        let result = rpc(
+            &mut self.runtime,
+            ctx.cri_log,
+            now,
+            &node,
+            (CriService::RuntimeService, "ExecSync"),
+            request,
+            |rt, q| rt.exec_sync(q, &mut env),
         );
+        let elapsed_ms = self.runtime.took_ms();
         self.schedule_wake(ctx, key, id);
-        result.map_err(|e| e.to_string())
+        match result {
+            Ok(r) => Ok(ExecResult {
+                exit_code: r.exit_code,
+                stdout: r.stdout,
+                stderr: r.stderr,
+                elapsed_ms,
+                timed_out: false,
+            }),
+            Err(e) if e.code == api::Code::DeadlineExceeded => Ok(ExecResult {
+                exit_code: -1,
+                stdout: String::new(),
+                stderr: String::new(),
+                elapsed_ms,
+                timed_out: true,
+            }),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     /// Runs `f` with the runtime and the pod's volumes and network.
@@ -1490,8 +1659,8 @@ impl Kubelet {
                 "kubelet",
                 key,
                 format!(
-                    "\"Killing container with a grace period\" pod=\"{}/{}\" containerName={name:?} containerID=\"containerd://{id}\" gracePeriod={grace_s}",
-                    pod.metadata.namespace, pod.metadata.name
+                    "\"Killing container with a grace period\" pod=\"{}/{}\" containerName={name:?} containerID={:?} gracePeriod={grace_s}",
+                    pod.metadata.namespace, pod.metadata.name, self.container_uri(id)
                 ),
             );
             self.event(ctx, EventType::Normal, key, "Killing", msg);
@@ -1580,7 +1749,16 @@ impl Kubelet {
                 if let Some(w) = self.workers.get_mut(key) {
                     w.sandbox_ready = false;
                 }
-                let _ = self.runtime.stop_pod_sandbox(&id, ctx.now);
+                let _ = self.call(
+                    ctx,
+                    CriService::RuntimeService,
+                    "StopPodSandbox",
+                    api::StopPodSandboxRequest {
+                        pod_sandbox_id: id.clone(),
+                    },
+                    |rt, q| rt.stop_pod_sandbox(q),
+                );
+                let latency = self.runtime.took_ms();
                 self.ipam.release(&id);
                 if pod.spec.host_network != Some(true) {
                     ctx.log(
@@ -1598,18 +1776,10 @@ impl Kubelet {
                 }
                 ctx.log(
                     &self.node,
-                    "containerd",
+                    self.runtime.profile.daemon,
                     key,
                     format!("StopPodSandbox for {id:?} returns successfully"),
                 );
-                self.cri(
-                    ctx,
-                    CriService::RuntimeService,
-                    "StopPodSandbox",
-                    json!({"podSandboxId": id}),
-                    json!({"cni": if pod.spec.host_network == Some(true) { json!(null) } else { json!({"command": "DEL", "interface": "eth0"}) }}),
-                );
-                let latency = self.runtime.params.sandbox_stop_ms;
                 self.begin(ctx, key, Op::StopSandbox, latency);
             }
             _ => {
@@ -1653,31 +1823,8 @@ impl Kubelet {
         };
         if deleting {
             ctx.api.remove(key);
-            // Garbage collection removes the dead containers and the sandbox (ContainerGC).
-            let sandbox = w.sandbox.clone();
-            let ids: Vec<String> = w.containers.values().flat_map(|r| r.ids.clone()).collect();
-            for id in ids {
-                if self.runtime.remove_container(&id).is_ok() {
-                    self.cri(
-                        ctx,
-                        CriService::RuntimeService,
-                        "RemoveContainer",
-                        json!({"containerId": id}),
-                        json!({}),
-                    );
-                }
-            }
-            if let Some(id) = sandbox
-                && self.runtime.remove_pod_sandbox(&id).is_ok()
-            {
-                self.cri(
-                    ctx,
-                    CriService::RuntimeService,
-                    "RemovePodSandbox",
-                    json!({"podSandboxId": id}),
-                    json!({}),
-                );
-            }
+            // The dead containers and the sandbox stay until container garbage collection
+            // removes them (kuberuntime_gc.go: a deleted pod's content is evictable).
             self.workers.remove(key);
         }
     }
@@ -1803,7 +1950,9 @@ impl Kubelet {
         !self.stopped
     }
 
-    /// Generic PLEG: relist the runtime; pods whose containers changed state are synced.
+    /// Generic PLEG: relist the runtime (`ListPodSandbox` and `ListContainers`, every
+    /// sandbox and container); pods whose containers changed state are synced, and a
+    /// container that died makes the pod container deletor remove older dead instances.
     pub fn relist(&mut self, ctx: &mut Ctx<'_>) {
         let next = Task::PlegRelist {
             node: self.node.clone(),
@@ -1811,42 +1960,284 @@ impl Kubelet {
         if !self.next_round(ctx, PLEG_RELIST_PERIOD_MS, next) {
             return;
         }
+        let sandboxes = self
+            .call(
+                ctx,
+                CriService::RuntimeService,
+                "ListPodSandbox",
+                api::ListPodSandboxRequest::default(),
+                |rt, q| rt.list_pod_sandbox(q),
+            )
+            .map(|r| r.items)
+            .unwrap_or_default();
+        let containers = self
+            .call(
+                ctx,
+                CriService::RuntimeService,
+                "ListContainers",
+                api::ListContainersRequest::default(),
+                |rt, q| rt.list_containers(q),
+            )
+            .map(|r| r.containers)
+            .unwrap_or_default();
+        let pods: BTreeMap<&str, &api::PodSandboxMetadata> = sandboxes
+            .iter()
+            .map(|s| (s.id.as_str(), &s.metadata))
+            .collect();
         let mut changed = Vec::new();
-        for (key, w) in &mut self.workers {
-            for r in w.containers.values_mut() {
-                for id in &r.ids {
-                    let Ok(c) = self.runtime.container_status(id) else {
-                        continue;
-                    };
-                    if self.pleg_seen.get(id) != Some(&c.state) {
-                        self.pleg_seen.insert(id.clone(), c.state);
-                        if c.state == ContainerState::Exited {
-                            ctx.log(
-                                &self.node,
-                                "kubelet",
-                                key,
-                                format!(
-                                    "\"Generic (PLEG): container finished\" podID={:?} containerID={id:?} exitCode={}",
-                                    w.pod.metadata.uid, c.exit_code
-                                ),
-                            );
-                            r.history.push(LifecycleEvent::Exited {
-                                time: c.finished_at.unwrap_or(ctx.now),
-                                exit_code: c.exit_code,
-                                reason: c.reason.clone(),
-                            });
-                        }
-                        if !changed.contains(key) {
-                            changed.push(key.clone());
-                        }
-                    }
-                }
+        let mut died = Vec::new();
+        for c in &containers {
+            let state = match c.state {
+                "CONTAINER_RUNNING" => ContainerState::Running,
+                "CONTAINER_EXITED" => ContainerState::Exited,
+                _ => ContainerState::Created,
+            };
+            if self.pleg_seen.get(&c.id) == Some(&state) {
+                continue;
             }
+            self.pleg_seen.insert(c.id.clone(), state);
+            let Some(meta) = pods.get(c.pod_sandbox_id.as_str()) else {
+                continue;
+            };
+            let key = ObjectRef::new(crate::api::Kind::Pod, &meta.namespace, &meta.name);
+            let Some(w) = self
+                .workers
+                .get_mut(&key)
+                .filter(|w| w.pod.metadata.uid == meta.uid)
+            else {
+                continue;
+            };
+            if state == ContainerState::Exited
+                && let Some(rc) = self.runtime.container(&c.id)
+            {
+                ctx.log(
+                    &self.node,
+                    "kubelet",
+                    &key,
+                    format!(
+                        "\"Generic (PLEG): container finished\" podID={:?} containerID={:?} exitCode={}",
+                        meta.uid, c.id, rc.exit_code
+                    ),
+                );
+                if let Some(r) = w.containers.get_mut(&c.metadata.name) {
+                    r.history.push(LifecycleEvent::Exited {
+                        time: rc.finished_at.unwrap_or(ctx.now),
+                        exit_code: rc.exit_code,
+                        reason: rc.reason.clone(),
+                    });
+                }
+                died.push((key.clone(), c.metadata.name.clone()));
+            }
+            if !changed.contains(&key) {
+                changed.push(key);
+            }
+        }
+        let listed: std::collections::BTreeSet<&str> =
+            containers.iter().map(|c| c.id.as_str()).collect();
+        self.pleg_seen.retain(|id, _| listed.contains(id.as_str()));
+        for (key, name) in died {
+            self.delete_dead_instances(ctx, &key, &name);
         }
         for key in changed {
             self.queue_sync(ctx, &key, 0);
             self.mark(&key);
         }
+    }
+
+    /// `podContainerDeletor`: of a container's dead instances keep the newest one
+    /// (`minDeadContainerInPod`) and remove the rest.
+    fn delete_dead_instances(&mut self, ctx: &mut Ctx<'_>, key: &ObjectRef, name: &str) {
+        let Some(ids) = self
+            .workers
+            .get(key)
+            .and_then(|w| w.containers.get(name))
+            .map(|r| r.ids.clone())
+        else {
+            return;
+        };
+        let dead: Vec<&String> = ids
+            .iter()
+            .filter(|id| {
+                self.runtime
+                    .container(id)
+                    .is_some_and(|c| c.state == ContainerState::Exited)
+            })
+            .collect();
+        for id in dead.iter().rev().skip(1) {
+            self.remove_container(ctx, id);
+        }
+        let runtime = &self.runtime;
+        if let Some(r) = self
+            .workers
+            .get_mut(key)
+            .and_then(|w| w.containers.get_mut(name))
+        {
+            r.ids.retain(|id| runtime.container(id).is_some());
+        }
+    }
+
+    fn remove_container(&mut self, ctx: &mut Ctx<'_>, id: &str) {
+        let _ = self.call(
+            ctx,
+            CriService::RuntimeService,
+            "RemoveContainer",
+            api::RemoveContainerRequest {
+                container_id: id.to_owned(),
+            },
+            |rt, q| rt.remove_container(q),
+        );
+    }
+
+    /// Container garbage collection every minute (`kuberuntime_gc.go`): dead containers of
+    /// pods the kubelet no longer has are removed, then their sandboxes once stopped and
+    /// empty.
+    pub fn container_gc(&mut self, ctx: &mut Ctx<'_>) {
+        let next = Task::ContainerGc {
+            node: self.node.clone(),
+        };
+        if !self.next_round(ctx, gc::CONTAINER_GC_PERIOD_MS, next) {
+            return;
+        }
+        let live: std::collections::BTreeSet<String> = self
+            .workers
+            .values()
+            .filter_map(|w| w.sandbox.clone())
+            .collect();
+        let dead: Vec<String> = self
+            .runtime
+            .containers()
+            .filter(|c| c.state == ContainerState::Exited && !live.contains(&c.sandbox_id))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in dead {
+            self.remove_container(ctx, &id);
+        }
+        let empty: Vec<String> = self
+            .runtime
+            .sandboxes()
+            .filter(|s| {
+                s.state == crate::cri::runtime::SandboxState::NotReady
+                    && !live.contains(&s.id)
+                    && !self.runtime.containers().any(|c| c.sandbox_id == s.id)
+            })
+            .map(|s| s.id.clone())
+            .collect();
+        for id in empty {
+            let _ = self.call(
+                ctx,
+                CriService::RuntimeService,
+                "RemovePodSandbox",
+                api::RemovePodSandboxRequest { pod_sandbox_id: id },
+                |rt, q| rt.remove_pod_sandbox(q),
+            );
+        }
+    }
+
+    /// Image garbage collection every 5 minutes: `ImageFsInfo`, `ListImages`, then
+    /// `RemoveImage` for the least recently used images until usage is back under the low
+    /// threshold; `FreeDiskSpaceFailed` when that is not possible.
+    pub fn image_gc(&mut self, ctx: &mut Ctx<'_>) {
+        let next = Task::ImageGc {
+            node: self.node.clone(),
+        };
+        if !self.next_round(ctx, gc::IMAGE_GC_PERIOD_MS, next) {
+            return;
+        }
+        let Ok(fs) = self.call(
+            ctx,
+            CriService::ImageService,
+            "ImageFsInfo",
+            api::ImageFsInfoRequest::default(),
+            |rt, q| rt.image_fs_info(q),
+        ) else {
+            return;
+        };
+        let Ok(images) = self.call(
+            ctx,
+            CriService::ImageService,
+            "ListImages",
+            api::ListImagesRequest::default(),
+            |rt, q| rt.list_images(q),
+        ) else {
+            return;
+        };
+        let in_use: std::collections::BTreeSet<String> = self
+            .runtime
+            .containers()
+            .filter_map(|c| c.image.as_ref().map(|r| r.digest()))
+            .collect();
+        let seen: Vec<gc::Seen> = images
+            .images
+            .iter()
+            .map(|i| gc::Seen {
+                id: i.id.clone(),
+                size: i.size,
+                pinned: i.pinned,
+                in_use: in_use.contains(&i.id),
+            })
+            .collect();
+        self.image_gc.detect(ctx.now, &seen);
+        let Some(usage) = fs.image_filesystems.first() else {
+            return;
+        };
+        let plan = self
+            .image_gc
+            .plan(ctx.now, usage.used_bytes, usage.capacity_bytes, &in_use);
+        for id in &plan.remove {
+            let _ = self.call(
+                ctx,
+                CriService::ImageService,
+                "RemoveImage",
+                api::RemoveImageRequest {
+                    image: api::ImageSpec::of(id.clone()),
+                },
+                |rt, q| rt.remove_image(q),
+            );
+        }
+        if plan.freed < plan.needed {
+            let node = ObjectRef::new(crate::api::Kind::Node, "", &self.node);
+            ctx.event(
+                EventType::Warning,
+                &node,
+                "FreeDiskSpaceFailed",
+                format!(
+                    "Failed to garbage collect required amount of images. Attempted to free {} bytes, but only found {} bytes eligible to free.",
+                    plan.needed, plan.freed
+                ),
+                "kubelet",
+                Some(&self.node),
+            );
+        }
+    }
+
+    /// The runtime health check every 5 s (`updateRuntimeUp` → `Status`); the first one
+    /// also asks for the runtime's `Version`, as the kubelet does when it connects.
+    pub fn runtime_status(&mut self, ctx: &mut Ctx<'_>, first: bool) {
+        let next = Task::RuntimeStatus {
+            node: self.node.clone(),
+            first: false,
+        };
+        if !self.next_round(ctx, RUNTIME_STATUS_PERIOD_MS, next) {
+            return;
+        }
+        if first {
+            let _ = self.call(
+                ctx,
+                CriService::RuntimeService,
+                "Version",
+                api::VersionRequest {
+                    version: "v1".to_owned(),
+                },
+                |rt, q| rt.version(q),
+            );
+        }
+        let _ = self.call(
+            ctx,
+            CriService::RuntimeService,
+            "Status",
+            api::StatusRequest::default(),
+            |rt, q| rt.status(q),
+        );
     }
 
     /// Housekeeping every 10 s: back-off GC and node-pressure eviction.
@@ -1862,14 +2253,16 @@ impl Kubelet {
         self.check_memory_pressure(ctx);
     }
 
-    /// The node's `memory.available` (capacity minus the working set of everything).
+    /// The node's `memory.available` (capacity minus the working set of everything,
+    /// including the runtime's daemon and each sandbox's overhead).
     pub fn memory_available(&self, now: SimTime) -> i64 {
         let used: u64 = self
             .runtime
-            .list_containers()
-            .filter_map(|c| self.runtime.container_stats(&c.id, now))
+            .containers()
+            .filter_map(|c| self.runtime.cgroup_stats(&c.id, now))
             .map(|s| s.memory_working_set)
             .sum::<u64>()
+            + self.runtime.overhead_bytes()
             + self
                 .workers
                 .values()
@@ -1913,7 +2306,7 @@ impl Kubelet {
                 };
                 let u = self
                     .runtime
-                    .container_stats(id, now)
+                    .cgroup_stats(id, now)
                     .map_or(0, |s| s.memory_working_set);
                 usage += u;
                 let req = c.resources.requests.get("memory").map_or(0, |q| q.value());
@@ -2157,14 +2550,12 @@ impl Kubelet {
     fn view<'a>(&'a self, w: &'a PodWorker, pod: &Pod, c: &'a Container) -> ContainerView<'a> {
         let rec = w.containers.get(&c.name);
         let ids = rec.map(|r| r.ids.as_slice()).unwrap_or_default();
-        let current = ids
-            .last()
-            .and_then(|id| self.runtime.container_status(id).ok());
+        let current = ids.last().and_then(|id| self.runtime.container(id));
         let previous = ids
             .len()
             .checked_sub(2)
             .and_then(|i| ids.get(i))
-            .and_then(|id| self.runtime.container_status(id).ok());
+            .and_then(|id| self.runtime.container(id));
         let will_restart = match current {
             Some(r) if r.state == ContainerState::Exited => {
                 w.terminating.is_none() && should_restart(pod, c, r.exit_code)
@@ -2208,8 +2599,8 @@ impl Kubelet {
             .current_id(&key, &name)
             .filter(|id| {
                 self.runtime
-                    .container_status(id)
-                    .is_ok_and(|c| c.state == ContainerState::Running)
+                    .container(id)
+                    .is_some_and(|c| c.state == ContainerState::Running)
             })
             .ok_or_else(|| format!("container {name:?} in pod {:?} is not running", key.name))?;
         let now = ctx.now;
@@ -2284,10 +2675,7 @@ impl Kubelet {
         } else {
             ids.last()?
         };
-        self.runtime
-            .container_status(id)
-            .ok()
-            .map(|c| c.log.clone())
+        self.runtime.container(id).map(|c| c.log.clone())
     }
 
     /// Every probe attempt of a pod's container, by probe type (the probe timeline).
@@ -2321,6 +2709,35 @@ impl Kubelet {
     pub fn container_id(&self, key: &ObjectRef, container: &str) -> Option<String> {
         self.current_id(key, container)
     }
+}
+
+/// Makes one CRI call and appends it, with its response and duration, to the call log.
+fn rpc<Q: Clone + Into<Message>, R: Clone + Into<Message>>(
+    runtime: &mut Runtime,
+    log: &mut Vec<CriCall>,
+    now: SimTime,
+    node: &str,
+    (service, method): (CriService, &'static str),
+    request: Q,
+    f: impl FnOnce(&mut Runtime, &Q) -> CriResult<R>,
+) -> CriResult<R> {
+    runtime.now = now;
+    let result = f(runtime, &request);
+    log.push(CriCall {
+        time: now,
+        node: node.to_owned(),
+        service,
+        method,
+        request: request.into(),
+        response: match &result {
+            Ok(r) => r.clone().into(),
+            Err(e) => Message::Error {
+                error: e.to_string(),
+            },
+        },
+        duration_ms: runtime.took_ms(),
+    });
+    result
 }
 
 /// What `SyncPod` decided to do next.

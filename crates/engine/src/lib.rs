@@ -13,6 +13,7 @@ pub mod time;
 
 pub mod apiserver;
 pub mod bench;
+pub mod compare;
 pub mod cri;
 pub mod ctx;
 pub mod events;

@@ -1,6 +1,7 @@
 //! Read-only views of a world for the CLI and the UI: the `nodelab run` JSON report and the
 //! `kubectl get` style tables.
 
+pub mod crictl;
 pub mod describe;
 
 use serde_json::{Value, json};
@@ -361,4 +362,40 @@ pub fn top_table(world: &World) -> String {
         })
         .collect();
     table(&["NAME", "CPU(cores)", "MEMORY(bytes)"], &rows)
+}
+
+/// The CRI call log as a gRPC trace (`nodelab run --cri`): per call its time, node, full
+/// method name and duration, then the request and response as protobuf JSON. Periodic calls
+/// (PLEG relists, runtime status, image GC listings) are counted, not shown, unless `all`.
+pub fn cri_trace(world: &World, all: bool) -> String {
+    let mut out = String::new();
+    let mut hidden: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for call in world.cri_calls() {
+        if !all && call.periodic() {
+            *hidden.entry(call.method).or_default() += 1;
+            continue;
+        }
+        let service = match call.service {
+            crate::cri::CriService::RuntimeService => "RuntimeService",
+            crate::cri::CriService::ImageService => "ImageService",
+        };
+        let json = |m: &crate::cri::api::Message| serde_json::to_string(m).unwrap_or_default();
+        out.push_str(&format!(
+            "{:>9.3}s {} /runtime.v1.{service}/{} ({} ms)\n  > {}\n  < {}\n",
+            call.time.as_secs_f64(),
+            call.node,
+            call.method,
+            call.duration_ms,
+            json(&call.request),
+            json(&call.response),
+        ));
+    }
+    if !hidden.is_empty() {
+        let counts: Vec<String> = hidden.iter().map(|(m, n)| format!("{m} ×{n}")).collect();
+        out.push_str(&format!(
+            "(periodic calls not shown: {}; --cri=all shows them)\n",
+            counts.join(", ")
+        ));
+    }
+    out
 }

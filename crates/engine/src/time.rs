@@ -38,6 +38,11 @@ impl SimTime {
         self.0 as f64 / 1000.0
     }
 
+    /// Unix time in nanoseconds (the CRI's `int64` timestamps).
+    pub const fn as_nanos(self) -> i64 {
+        EPOCH_UNIX_SECONDS * 1_000_000_000 + self.0 as i64 * 1_000_000
+    }
+
     /// This time plus `ms` milliseconds (saturating).
     pub const fn plus_millis(self, ms: u64) -> SimTime {
         SimTime(self.0.saturating_add(ms))

@@ -77,6 +77,23 @@ pub enum Task {
         /// Node.
         node: String,
     },
+    /// A kubelet's container and sandbox garbage collection (every minute).
+    ContainerGc {
+        /// Node.
+        node: String,
+    },
+    /// A kubelet's image garbage collection (every 5 minutes).
+    ImageGc {
+        /// Node.
+        node: String,
+    },
+    /// A kubelet's runtime health check (`Status`, every 5 s; `Version` first).
+    RuntimeStatus {
+        /// Node.
+        node: String,
+        /// The first check after the kubelet connects.
+        first: bool,
+    },
     /// A step of the Lab's script.
     Lab {
         /// Index into the script.
@@ -164,7 +181,7 @@ impl World {
             lab.nodes.clone()
         };
         for (i, spec) in nodes.iter().enumerate() {
-            world.add_node(i, spec);
+            world.add_node(i, spec, lab);
         }
         world.dispatch();
         world
@@ -204,7 +221,7 @@ impl World {
         Ok(())
     }
 
-    fn add_node(&mut self, index: usize, spec: &crate::api::lab::LabNode) {
+    fn add_node(&mut self, index: usize, spec: &crate::api::lab::LabNode, lab: &LabSpec) {
         let cpu = spec.cpu.unwrap_or_else(|| Quantity::from_units(4));
         let memory = spec
             .memory
@@ -233,7 +250,13 @@ impl World {
             reason: Some(reason.to_owned()),
             message: Some(message.to_owned()),
         };
-        let kubelet = Kubelet::new(&spec.name, &node_ip, pod_cidr, memory.value());
+        let runtime = crate::cri::runtime::Runtime::new(
+            &spec.name,
+            lab.runtime_profile(spec),
+            lab.handler_profiles(spec),
+            lab.node_disk(spec),
+        );
+        let kubelet = Kubelet::new(&spec.name, &node_ip, pod_cidr, memory.value(), runtime);
         let allocatable_memory = Quantity::from_bytes(memory.value() - EVICTION_HARD_MEMORY);
         let capacity = BTreeMap::from([
             ("cpu".to_owned(), cpu),
@@ -298,7 +321,12 @@ impl World {
                     boot_id: self.rng.uuid(),
                     kernel_version: "6.8.0-60-generic".to_owned(),
                     os_image: "Ubuntu 24.04.2 LTS".to_owned(),
-                    container_runtime_version: kubelet.runtime.params.version.to_owned(),
+                    // nodestatus setters: "<type>://<version>" without a leading v.
+                    container_runtime_version: format!(
+                        "{}://{}",
+                        kubelet.runtime.profile.scheme,
+                        kubelet.runtime.profile.version.trim_start_matches('v')
+                    ),
                     kubelet_version: KUBERNETES_VERSION.to_owned(),
                     kube_proxy_version: String::new(),
                     operating_system: "linux".to_owned(),
@@ -323,6 +351,27 @@ impl World {
             self.queue.push(
                 self.now.plus_millis(HOUSEKEEPING_PERIOD_MS),
                 Task::Housekeeping {
+                    node: spec.name.clone(),
+                },
+            );
+            // The kubelet connects to the runtime first; garbage collection starts with it.
+            self.queue.push(
+                self.now,
+                Task::RuntimeStatus {
+                    node: spec.name.clone(),
+                    first: true,
+                },
+            );
+            self.queue.push(
+                self.now
+                    .plus_millis(crate::kubelet::gc::CONTAINER_GC_PERIOD_MS),
+                Task::ContainerGc {
+                    node: spec.name.clone(),
+                },
+            );
+            self.queue.push(
+                self.now.plus_millis(crate::kubelet::gc::IMAGE_GC_PERIOD_MS),
+                Task::ImageGc {
                     node: spec.name.clone(),
                 },
             );
@@ -438,6 +487,11 @@ impl World {
             } => self.with_kubelet(&node, |k, ctx| k.probe(ctx, &pod, &container, kind)),
             Task::PlegRelist { node } => self.with_kubelet(&node, |k, ctx| k.relist(ctx)),
             Task::Housekeeping { node } => self.with_kubelet(&node, |k, ctx| k.housekeeping(ctx)),
+            Task::ContainerGc { node } => self.with_kubelet(&node, |k, ctx| k.container_gc(ctx)),
+            Task::ImageGc { node } => self.with_kubelet(&node, |k, ctx| k.image_gc(ctx)),
+            Task::RuntimeStatus { node, first } => {
+                self.with_kubelet(&node, |k, ctx| k.runtime_status(ctx, first))
+            }
             Task::Lab { step } => {
                 if let Some(action) = self.script.get(step).cloned() {
                     let _ = self.act(action);
@@ -597,10 +651,7 @@ impl World {
 
     /// `kubectl top pod`: CPU (millicores) and working-set memory (bytes) per running
     /// container of the pod, with the CFS throttling counters.
-    pub fn pod_metrics(
-        &self,
-        pod: &ObjectRef,
-    ) -> Vec<(String, crate::cri::runtime::ContainerStats)> {
+    pub fn pod_metrics(&self, pod: &ObjectRef) -> Vec<(String, crate::cri::runtime::CgroupStats)> {
         let Some(Object::Pod(p)) = self.api.get(pod) else {
             return Vec::new();
         };
@@ -610,7 +661,7 @@ impl World {
         p.all_containers()
             .filter_map(|c| {
                 let id = k.container_id(pod, &c.name)?;
-                let stats = k.runtime.container_stats(&id, self.now)?;
+                let stats = k.runtime.cgroup_stats(&id, self.now)?;
                 Some((c.name.clone(), stats))
             })
             .collect()

@@ -38,6 +38,15 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// A document made by the program rather than read from a file (`<generated>`).
+    pub fn synthetic(document: Document) -> Manifest {
+        Manifest {
+            file: "<generated>".to_owned(),
+            document,
+            positions: Positions::default(),
+        }
+    }
+
     /// A located error about `path` in this manifest.
     pub fn error_at(&self, path: &str, message: impl Into<String>) -> SourceError {
         SourceError::new(&self.file, self.positions.key(path), path, message)
@@ -138,6 +147,9 @@ fn decode_document(
     }
     if kind == "Lab" && api_version == LAB_API_VERSION {
         let lab: Lab = typed(file, json, positions)?;
+        if let Err((field, message)) = lab.spec.validate() {
+            return Err(at(&format!("spec.{field}"), message));
+        }
         for (i, step) in lab.spec.script.iter().enumerate() {
             if let Err((field, message)) = step.validate() {
                 return Err(at(&format!("spec.script[{i}].{field}"), message));

@@ -38,9 +38,16 @@ pub struct LabSpec {
     /// `iptables` (default), `ipvs` or `nftables`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_mode: Option<String>,
-    /// `containerd` (default), `cri-o` or `cri-dockerd`.
+    /// `containerd` (default), `cri-o` or `cri-dockerd` (a node may override it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_runtime: Option<String>,
+    /// The RuntimeClass handlers configured in the runtime, default first (default: every
+    /// handler the runtime supports: `runc`, `kata`, `runsc`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtime_handlers: Vec<String>,
+    /// Registry download speed in bytes per second (default `40M`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_bandwidth: Option<Quantity>,
     /// Timed lab actions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub script: Vec<LabStep>,
@@ -157,4 +164,118 @@ pub struct LabNode {
     /// Extra node labels.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// This node's container runtime (default: the Lab's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_runtime: Option<String>,
+    /// Size of the image file system (default 20Gi; the OS and logs use 30 % of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<Quantity>,
+}
+
+impl LabSpec {
+    /// Checks the settings: the field path (under `spec`) and message of the first problem.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let unsupported = |value: &str, allowed: Vec<&str>| {
+            let allowed: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+            format!(
+                "Unsupported value: {value:?}: supported values: {}",
+                allowed.join(", ")
+            )
+        };
+        let runtimes = || {
+            crate::cri::runtimes::RUNTIMES
+                .iter()
+                .map(|r| r.name)
+                .collect()
+        };
+        let mut runtime = None;
+        if let Some(name) = &self.container_runtime {
+            runtime = crate::cri::runtimes::runtime(name);
+            if runtime.is_none() {
+                return Err(("containerRuntime".to_owned(), unsupported(name, runtimes())));
+            }
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(name) = &node.container_runtime
+                && crate::cri::runtimes::runtime(name).is_none()
+            {
+                return Err((
+                    format!("nodes[{i}].containerRuntime"),
+                    unsupported(name, runtimes()),
+                ));
+            }
+        }
+        let runtime = runtime.unwrap_or(&crate::cri::runtimes::CONTAINERD);
+        for (i, h) in self.runtime_handlers.iter().enumerate() {
+            if crate::cri::runtimes::handler(h).is_none() {
+                return Err((
+                    format!("runtimeHandlers[{i}]"),
+                    unsupported(
+                        h,
+                        crate::cri::runtimes::HANDLERS
+                            .iter()
+                            .map(|h| h.name)
+                            .collect(),
+                    ),
+                ));
+            }
+            if !runtime.supports.contains(&h.as_str()) {
+                return Err((
+                    format!("runtimeHandlers[{i}]"),
+                    format!(
+                        "Invalid value: {h:?}: {} cannot run this handler",
+                        runtime.name
+                    ),
+                ));
+            }
+        }
+        if self.pull_bandwidth.is_some_and(|q| q.value() <= 0) {
+            return Err((
+                "pullBandwidth".to_owned(),
+                "Invalid value: must be greater than zero".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The runtime of `node`.
+    pub fn runtime_profile(&self, node: &LabNode) -> &'static crate::cri::runtimes::RuntimeProfile {
+        node.container_runtime
+            .as_deref()
+            .or(self.container_runtime.as_deref())
+            .and_then(crate::cri::runtimes::runtime)
+            .unwrap_or(&crate::cri::runtimes::CONTAINERD)
+    }
+
+    /// The handlers configured on `node`'s runtime, default first: the Lab's list, or every
+    /// handler the runtime supports.
+    pub fn handler_profiles(
+        &self,
+        node: &LabNode,
+    ) -> Vec<&'static crate::cri::runtimes::HandlerProfile> {
+        let runtime = self.runtime_profile(node);
+        let names: Vec<&str> = if self.runtime_handlers.is_empty() {
+            runtime.supports.to_vec()
+        } else {
+            self.runtime_handlers.iter().map(String::as_str).collect()
+        };
+        names
+            .into_iter()
+            .filter(|n| runtime.supports.contains(n))
+            .filter_map(crate::cri::runtimes::handler)
+            .collect()
+    }
+
+    /// `node`'s image file system and registry link.
+    pub fn node_disk(&self, node: &LabNode) -> crate::cri::runtime::NodeDisk {
+        let mut disk = crate::cri::runtime::NodeDisk::default();
+        if let Some(q) = node.disk {
+            disk.capacity = q.value().max(0) as u64;
+            disk.system_used = disk.capacity * 3 / 10;
+        }
+        if let Some(q) = self.pull_bandwidth {
+            disk.pull_bytes_per_s = q.value().max(1) as u64;
+        }
+        disk
+    }
 }

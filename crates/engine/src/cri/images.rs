@@ -72,6 +72,54 @@ pub struct CatalogImage {
     pub repo: &'static str,
     /// Compressed size in bytes (what a pull downloads and `Image size:` reports).
     pub size_bytes: u64,
+    /// The base image whose layer it shares with others (`debian:bookworm-slim`), if any.
+    pub base: Option<&'static BaseLayer>,
+}
+
+/// A base image layer several catalog images are built on: pulled once, shared on disk.
+#[derive(Debug)]
+pub struct BaseLayer {
+    /// The base image.
+    pub name: &'static str,
+    /// Compressed size in bytes.
+    pub size_bytes: u64,
+}
+
+/// `debian:bookworm-slim`, the base of the official nginx, httpd and redis images (their
+/// Dockerfiles start `FROM debian:bookworm-slim`); its compressed amd64 size on Docker Hub.
+pub const DEBIAN_BOOKWORM_SLIM: BaseLayer = BaseLayer {
+    name: "debian:bookworm-slim",
+    size_bytes: 28_227_259,
+};
+
+/// The layers of `r` (digest, compressed size): the shared base layer first, then the image's
+/// own layers (three for images with a base, one otherwise), each with a digest derived from
+/// the reference so different tags differ.
+pub fn layers(r: &ImageRef, entry: &CatalogImage) -> Vec<(String, u64)> {
+    let digest = |s: &str| format!("sha256:{}", hex::encode(Sha256::digest(s.as_bytes())));
+    let mut out = Vec::new();
+    let mut own = entry.size_bytes;
+    let mut parts = 1;
+    if let Some(base) = entry.base {
+        out.push((digest(&format!("layer:{}", base.name)), base.size_bytes));
+        own = own.saturating_sub(base.size_bytes);
+        parts = 3;
+    }
+    let full = r.full();
+    for i in 0..parts {
+        // Sizes in halves: the first own layer carries most of the bytes.
+        let size = if i + 1 == parts {
+            own - out
+                .iter()
+                .skip(usize::from(entry.base.is_some()))
+                .map(|(_, s)| s)
+                .sum::<u64>()
+        } else {
+            own / (2 << i)
+        };
+        out.push((digest(&format!("layer:{full}:{i}")), size));
+    }
+    out
 }
 
 /// The registry catalog. Sizes are the compressed linux/amd64 sizes that registries list for
@@ -80,58 +128,72 @@ pub struct CatalogImage {
 pub const CATALOG: &[CatalogImage] = &[
     CatalogImage {
         repo: "docker.io/library/nginx",
+        base: Some(&DEBIAN_BOOKWORM_SLIM),
         size_bytes: 72_195_292,
     },
     CatalogImage {
         repo: "docker.io/library/busybox",
+        base: None,
         size_bytes: 2_155_536,
     },
     CatalogImage {
         repo: "docker.io/library/alpine",
+        base: None,
         size_bytes: 3_653_068,
     },
     CatalogImage {
         repo: "docker.io/library/redis",
+        base: Some(&DEBIAN_BOOKWORM_SLIM),
         size_bytes: 45_082_470,
     },
     CatalogImage {
         repo: "docker.io/library/httpd",
+        base: Some(&DEBIAN_BOOKWORM_SLIM),
         size_bytes: 58_124_012,
     },
     CatalogImage {
         repo: "docker.io/polinux/stress",
+        base: None,
         size_bytes: 4_041_495,
     },
     CatalogImage {
         repo: "docker.io/vish/stress",
+        base: None,
         size_bytes: 1_876_402,
     },
     CatalogImage {
         repo: "registry.k8s.io/e2e-test-images/agnhost",
+        base: None,
         size_bytes: 51_120_143,
     },
     CatalogImage {
         repo: "registry.k8s.io/busybox",
+        base: None,
         size_bytes: 1_144_547,
     },
     CatalogImage {
         repo: "registry.k8s.io/goproxy",
+        base: None,
         size_bytes: 2_823_520,
     },
     CatalogImage {
         repo: "registry.k8s.io/liveness",
+        base: None,
         size_bytes: 2_360_107,
     },
     CatalogImage {
         repo: "registry.k8s.io/pause",
+        base: None,
         size_bytes: 320_368,
     },
     CatalogImage {
         repo: "registry.k8s.io/etcd",
+        base: None,
         size_bytes: 56_382_580,
     },
     CatalogImage {
         repo: "registry.k8s.io/coredns/coredns",
+        base: None,
         size_bytes: 20_932_520,
     },
 ];
@@ -171,6 +233,17 @@ pub fn root_filesystem(r: &ImageRef) -> FsTree {
 /// nginx's default page (its title is what learners look for).
 const NGINX_INDEX: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking. Further configuration is required.</p>\n</body>\n</html>\n";
 
+/// `applyDefaultImageTag`: the kubelet asks the CRI for `nginx:latest` when the pod says
+/// `nginx` (references with a tag or a digest are left alone).
+pub fn with_default_tag(image: &str) -> String {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    if image.contains('@') || last.contains(':') {
+        image.to_owned()
+    } else {
+        format!("{image}:latest")
+    }
+}
+
 /// The catalog entry for a reference, if the registry has it.
 pub fn lookup(r: &ImageRef) -> Option<&'static CatalogImage> {
     let repo = r.repo();
@@ -199,6 +272,35 @@ mod tests {
             Some("localhost:5000/app:latest")
         );
         assert_eq!(ImageRef::parse("Nginx"), None);
+    }
+
+    #[test]
+    fn layers_add_up_and_the_debian_base_is_shared() {
+        let layers_of = |image: &str| {
+            let r = ImageRef::parse(image).expect("valid");
+            let entry = lookup(&r).expect("in catalog");
+            (layers(&r, entry), entry.size_bytes)
+        };
+        let (nginx, size) = layers_of("nginx:1.27");
+        assert_eq!(nginx.iter().map(|(_, s)| s).sum::<u64>(), size);
+        assert_eq!(nginx.len(), 4);
+        let (httpd, _) = layers_of("httpd:2.4");
+        assert_eq!(nginx[0], httpd[0], "shared base layer");
+        assert_ne!(nginx[1], httpd[1]);
+        let (busybox, size) = layers_of("busybox");
+        assert_eq!(busybox.len(), 1);
+        assert_eq!(busybox[0].1, size);
+    }
+
+    #[test]
+    fn the_default_tag_is_latest() {
+        assert_eq!(with_default_tag("nginx"), "nginx:latest");
+        assert_eq!(with_default_tag("nginx:1.27"), "nginx:1.27");
+        assert_eq!(
+            with_default_tag("localhost:5000/app"),
+            "localhost:5000/app:latest"
+        );
+        assert_eq!(with_default_tag("busybox@sha256:abc"), "busybox@sha256:abc");
     }
 
     #[test]

@@ -1,49 +1,25 @@
-//! A container runtime's state behind the CRI (containerd with the runc handler): pod
-//! sandboxes, containers with their processes, and the image store.
+//! A container runtime behind the CRI: pod sandboxes, containers with their processes, and
+//! the image store with its layers. One [`Runtime`] serves one node; its [`RuntimeProfile`]
+//! (containerd, CRI-O, cri-dockerd) and the configured [`HandlerProfile`]s (runc, kata, runsc)
+//! decide the latencies, the memory each sandbox costs and what a handler refuses.
+//!
+//! The CRI surface is the [`RuntimeService`] and [`ImageService`] traits; the other public
+//! methods are the node itself (processes running, answering on ports, the kernel's cgroup
+//! counters), which probes, traffic and lab actions reach without the CRI.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use sha2::{Digest, Sha256};
+
+use super::api::*;
 use super::fs::FsTree;
 use super::host::{ContainerHost, MainProcess, MountPoint, Network};
 use super::images::{self, ImageRef};
 use super::process::programs::{Program, Run};
-use super::process::shell::{ExecResult, Shell};
+use super::process::shell::Shell;
 use super::process::{Answer, Process, Signal, Stream};
-use crate::rng::SimRng;
+use super::runtimes::{HandlerProfile, RuntimeProfile};
 use crate::time::SimTime;
-
-/// How long runtime operations take. Figures are order-of-magnitude values for containerd +
-/// runc on a small VM (cri-tools `critest --benchmark` runs report sandbox start in the low
-/// hundreds of milliseconds and container create/start in tens); the CRI work calibrates them
-/// per runtime and handler.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RuntimeParams {
-    /// `RunPodSandbox`: pause container + network namespace + CNI ADD.
-    pub sandbox_start_ms: u64,
-    /// `StopPodSandbox`: CNI DEL + stopping the pause container.
-    pub sandbox_stop_ms: u64,
-    /// `CreateContainer`.
-    pub container_create_ms: u64,
-    /// `StartContainer`.
-    pub container_start_ms: u64,
-    /// Registry download speed in bytes per second.
-    pub pull_bytes_per_s: u64,
-    /// `version` reported by the runtime (`containerd://2.1.4`).
-    pub version: &'static str,
-}
-
-impl Default for RuntimeParams {
-    fn default() -> Self {
-        RuntimeParams {
-            sandbox_start_ms: 250,
-            sandbox_stop_ms: 60,
-            container_create_ms: 40,
-            container_start_ms: 60,
-            pull_bytes_per_s: 40_000_000,
-            version: "containerd://2.1.4",
-        }
-    }
-}
 
 /// `PodSandboxState`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,22 +30,32 @@ pub enum SandboxState {
     NotReady,
 }
 
-/// A pod sandbox: the pause container holding the pod's network namespace.
+impl SandboxState {
+    /// The protobuf enum name.
+    pub fn cri_name(self) -> &'static str {
+        match self {
+            SandboxState::Ready => "SANDBOX_READY",
+            SandboxState::NotReady => "SANDBOX_NOTREADY",
+        }
+    }
+}
+
+/// A pod sandbox: the pause container (or VM, or gVisor sentry) holding the pod's namespaces.
 #[derive(Clone, Debug)]
 pub struct Sandbox {
     /// 64-hex id.
     pub id: String,
-    /// Pod name, namespace, uid.
-    pub pod: (String, String, String),
-    /// Attempt (how many sandboxes the pod had before).
-    pub attempt: u32,
+    /// How the kubelet asked for it.
+    pub config: PodSandboxConfig,
     /// State.
     pub state: SandboxState,
     /// Pod IP from CNI (the node IP for hostNetwork pods).
     pub ip: String,
     /// When it was created.
     pub created_at: SimTime,
-    /// The RuntimeClass handler (`""` = default).
+    /// The handler that runs it (`runc`, `kata`, `runsc`).
+    pub handler: &'static HandlerProfile,
+    /// The handler as the kubelet asked for it (`""` = the default).
     pub runtime_handler: String,
 }
 
@@ -95,41 +81,6 @@ impl ContainerState {
     }
 }
 
-/// What `CreateContainer` is given (the parts of `ContainerConfig` we model).
-#[derive(Clone, Debug, Default)]
-pub struct ContainerConfig {
-    /// `metadata.name`.
-    pub name: String,
-    /// `metadata.attempt` (the restart count).
-    pub attempt: u32,
-    /// Image.
-    pub image: Option<ImageRef>,
-    /// `command` (overrides the entrypoint).
-    pub command: Vec<String>,
-    /// `args`.
-    pub args: Vec<String>,
-    /// `envs`.
-    pub envs: BTreeMap<String, String>,
-    /// `mounts`.
-    pub mounts: Vec<MountPoint>,
-    /// `log_path` relative to the sandbox's log directory.
-    pub log_path: String,
-    /// `linux.resources.memory_limit_in_bytes` (0 = none).
-    pub memory_limit: u64,
-    /// CPU limit in millicores (0 = none): `cpu_quota = limit * cpu_period / 1000`.
-    pub cpu_limit_millis: u64,
-    /// `linux.resources.oom_score_adj`.
-    pub oom_score_adj: i64,
-    /// Pod hostname (for the process's view).
-    pub hostname: String,
-    /// Mounted `emptyDir` volumes with `medium: Memory`: their files live in tmpfs and count
-    /// against the container's memory limit.
-    pub memory_volumes: Vec<String>,
-    /// Files the kubelet bind-mounts into every container (`/etc/hosts`, `/etc/resolv.conf`,
-    /// `/etc/hostname`, `/dev/termination-log`).
-    pub files: Vec<(String, String)>,
-}
-
 /// One line of a container's log (`kubectl logs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogLine {
@@ -150,6 +101,10 @@ pub struct RuntimeContainer {
     pub sandbox_id: String,
     /// How it was created.
     pub config: ContainerConfig,
+    /// The parsed image.
+    pub image: Option<ImageRef>,
+    /// Environment as the process sees it.
+    pub env: BTreeMap<String, String>,
     /// State.
     pub state: ContainerState,
     /// Created at.
@@ -178,6 +133,53 @@ pub struct RuntimeContainer {
     pub image_name: String,
     /// Its id (`docker.io/library/nginx@sha256:…`).
     pub image_id: String,
+    /// The runtime's scheme for container ids in pod status (`containerd`, `cri-o`, `docker`).
+    pub scheme: &'static str,
+}
+
+impl RuntimeContainer {
+    /// The `containerID` pod status shows: `containerd://<id>`.
+    pub fn uri(&self) -> String {
+        format!("{}://{}", self.scheme, self.id)
+    }
+
+    /// memory.max in bytes (0 = none).
+    pub fn memory_limit(&self) -> u64 {
+        self.config.linux.resources.memory_limit_in_bytes.max(0) as u64
+    }
+
+    /// The CPU limit in millicores from the CFS quota (0 = none).
+    pub fn cpu_limit_millis(&self) -> u64 {
+        let r = &self.config.linux.resources;
+        if r.cpu_quota <= 0 || r.cpu_period <= 0 {
+            0
+        } else {
+            (r.cpu_quota * 1000 / r.cpu_period) as u64
+        }
+    }
+
+    /// The restart count it was created with.
+    pub fn attempt(&self) -> u32 {
+        self.config.metadata.attempt
+    }
+
+    /// The `Container` list entry.
+    pub fn summary(&self) -> Container {
+        Container {
+            id: self.id.clone(),
+            pod_sandbox_id: self.sandbox_id.clone(),
+            metadata: self.config.metadata.clone(),
+            image: ImageSpec::of(
+                self.image
+                    .as_ref()
+                    .map(ImageRef::digest)
+                    .unwrap_or_default(),
+            ),
+            image_ref: self.image_id.clone(),
+            state: self.state.cri_name(),
+            created_at: self.created_at.as_nanos(),
+        }
+    }
 }
 
 /// An image in the node's store.
@@ -185,31 +187,35 @@ pub struct RuntimeContainer {
 pub struct StoredImage {
     /// The reference it was pulled as.
     pub reference: ImageRef,
-    /// Size in bytes.
+    /// Size in bytes (all its layers).
     pub size_bytes: u64,
+    /// Its layers (digest, size).
+    pub layers: Vec<(String, u64)>,
+    /// The sandbox image is pinned: image garbage collection never removes it.
+    pub pinned: bool,
 }
 
-/// Why the runtime refused a call; the text is what the runtime returns over gRPC.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum RuntimeError {
-    /// The registry does not have the image.
-    #[error(
-        "rpc error: code = NotFound desc = failed to pull and unpack image \"{0}\": failed to resolve reference \"{0}\": {0}: not found"
-    )]
-    ImageNotFound(String),
-    /// No such sandbox or container.
-    #[error(
-        "rpc error: code = NotFound desc = an error occurred when try to find container {0:?}: not found"
-    )]
-    NotFound(String),
-    /// runc could not start the process.
-    #[error("rpc error: code = Unknown desc = {0}")]
-    Start(String),
+impl StoredImage {
+    /// The CRI `Image`.
+    pub fn to_cri(&self) -> Image {
+        Image {
+            id: self.reference.digest(),
+            repo_tags: vec![self.reference.full()],
+            repo_digests: vec![format!(
+                "{}@{}",
+                self.reference.repo(),
+                self.reference.digest()
+            )],
+            size: self.size_bytes,
+            pinned: self.pinned,
+        }
+    }
 }
 
-/// CPU and memory use of a container (`ContainerStats`).
+/// CPU and memory use of a container as the cgroup shows it (what cAdvisor reads for
+/// `kubectl top` and the eviction manager).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ContainerStats {
+pub struct CgroupStats {
     /// Working set, bytes.
     pub memory_working_set: u64,
     /// CPU in use, millicores.
@@ -223,11 +229,42 @@ pub struct ContainerStats {
 /// CFS period (`QuotaPeriod`, 100 ms, pkg/kubelet/cm/helpers_linux.go).
 pub const CFS_PERIOD_MS: u64 = 100;
 
+/// Node-level settings of a runtime: its image file system and the registry link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeDisk {
+    /// Capacity of the image file system (bytes).
+    pub capacity: u64,
+    /// What the OS and everything but images use on it (bytes).
+    pub system_used: u64,
+    /// Registry download speed (bytes per second).
+    pub pull_bytes_per_s: u64,
+}
+
+impl Default for NodeDisk {
+    fn default() -> Self {
+        NodeDisk {
+            capacity: 20 * 1024 * 1024 * 1024,
+            system_used: 6 * 1024 * 1024 * 1024,
+            pull_bytes_per_s: 40_000_000,
+        }
+    }
+}
+
 /// One node's container runtime.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Runtime {
-    /// Latencies and version.
-    pub params: RuntimeParams,
+    /// Which runtime this is.
+    pub profile: &'static RuntimeProfile,
+    /// Handlers configured (`runtimes.<name>` in containerd's config); the first is the default.
+    pub handlers: Vec<&'static HandlerProfile>,
+    /// Disk and registry link.
+    pub disk: NodeDisk,
+    /// The runtime's clock, set by the caller before each call.
+    pub now: SimTime,
+    /// How long the last call took (ms).
+    took_ms: u64,
+    node: String,
+    ids: u64,
     sandboxes: BTreeMap<String, Sandbox>,
     containers: BTreeMap<String, RuntimeContainer>,
     images: BTreeMap<String, StoredImage>,
@@ -242,63 +279,73 @@ pub struct PodEnv<'a> {
 }
 
 impl Runtime {
-    /// A runtime with the given parameters and an empty image store.
-    pub fn new(params: RuntimeParams) -> Runtime {
+    /// A runtime for `node` with the given profile and handlers and an empty image store.
+    pub fn new(
+        node: &str,
+        profile: &'static RuntimeProfile,
+        handlers: Vec<&'static HandlerProfile>,
+        disk: NodeDisk,
+    ) -> Runtime {
         Runtime {
-            params,
-            ..Runtime::default()
+            profile,
+            handlers,
+            disk,
+            now: SimTime::ZERO,
+            took_ms: 0,
+            node: node.to_owned(),
+            ids: 0,
+            sandboxes: BTreeMap::new(),
+            containers: BTreeMap::new(),
+            images: BTreeMap::new(),
         }
     }
 
-    /// `RunPodSandbox`: creates a ready sandbox with `ip`; returns its id.
-    pub fn run_pod_sandbox(
-        &mut self,
-        pod: (String, String, String),
-        attempt: u32,
-        ip: String,
-        handler: &str,
-        now: SimTime,
-        rng: &mut SimRng,
-    ) -> String {
-        let id = random_id(rng);
-        self.sandboxes.insert(
-            id.clone(),
-            Sandbox {
-                id: id.clone(),
-                pod,
-                attempt,
-                state: SandboxState::Ready,
-                ip,
-                created_at: now,
-                runtime_handler: handler.to_owned(),
-            },
-        );
-        id
+    /// How long the last CRI call took, in milliseconds of simulated time.
+    pub fn took_ms(&self) -> u64 {
+        self.took_ms
     }
 
-    /// `StopPodSandbox`: the sandbox becomes NOTREADY (its network is torn down); any
-    /// container still running is killed.
-    pub fn stop_pod_sandbox(&mut self, id: &str, now: SimTime) -> Result<(), RuntimeError> {
-        let sb = self
-            .sandboxes
-            .get_mut(id)
-            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))?;
-        sb.state = SandboxState::NotReady;
-        for c in self.containers.values_mut().filter(|c| c.sandbox_id == id) {
-            if c.state == ContainerState::Running {
-                exit(c, now, 137, "Error");
-            }
+    /// A 64-hex-digit id like the ones containerd generates (derived from the node and a
+    /// counter, so runs are reproducible).
+    fn new_id(&mut self) -> String {
+        self.ids += 1;
+        hex::encode(Sha256::digest(format!("{}/{}", self.node, self.ids)))
+    }
+
+    fn handler(&self, name: &str) -> Option<&'static HandlerProfile> {
+        if name.is_empty() {
+            return self.handlers.first().copied();
         }
-        Ok(())
+        self.handlers.iter().copied().find(|h| h.name == name)
     }
 
-    /// `RemovePodSandbox`: removes the sandbox and its containers.
-    pub fn remove_pod_sandbox(&mut self, id: &str) -> Result<(), RuntimeError> {
-        self.sandboxes
-            .remove(id)
-            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))?;
-        self.containers.retain(|_, c| c.sandbox_id != id);
-        Ok(())
+    fn sandbox_of(&self, container: &RuntimeContainer) -> Option<&Sandbox> {
+        self.sandboxes.get(&container.sandbox_id)
+    }
+
+    /// A sandbox (the PLEG's cached view; not a CRI call).
+    pub fn sandbox(&self, id: &str) -> Option<&Sandbox> {
+        self.sandboxes.get(id)
+    }
+
+    /// A container (the PLEG's cached view; not a CRI call).
+    pub fn container(&self, id: &str) -> Option<&RuntimeContainer> {
+        self.containers.get(id)
+    }
+
+    /// Every container, in id order (not a CRI call).
+    pub fn containers(&self) -> impl Iterator<Item = &RuntimeContainer> {
+        self.containers.values()
+    }
+
+    /// Every sandbox, in id order (not a CRI call).
+    pub fn sandboxes(&self) -> impl Iterator<Item = &Sandbox> {
+        self.sandboxes.values()
+    }
+
+    /// Every stored image (not a CRI call).
+    pub fn images(&self) -> impl Iterator<Item = &StoredImage> {
+        self.images.values()
     }
 
     /// Records the address CNI gave the sandbox.
@@ -308,137 +355,54 @@ impl Runtime {
         }
     }
 
+    /// Bytes a pull of `r` would download now: the layers the node does not have.
+    pub fn missing_bytes(&self, r: &ImageRef) -> Option<u64> {
+        let entry = images::lookup(r)?;
+        let have: BTreeSet<&str> = self
+            .images
+            .values()
+            .flat_map(|i| i.layers.iter().map(|(d, _)| d.as_str()))
+            .collect();
+        Some(
+            images::layers(r, entry)
+                .iter()
+                .filter(|(d, _)| !have.contains(d.as_str()))
+                .map(|(_, s)| *s)
+                .sum(),
+        )
+    }
+
+    /// Bytes the image store holds on disk (shared layers counted once).
+    pub fn image_bytes(&self) -> u64 {
+        let layers: BTreeMap<&str, u64> = self
+            .images
+            .values()
+            .flat_map(|i| i.layers.iter().map(|(d, s)| (d.as_str(), *s)))
+            .collect();
+        layers.values().sum()
+    }
+
+    /// Memory the runtime uses on the node beyond the containers' own: its daemon and, per
+    /// sandbox, the shim and the handler's sandbox overhead (pause container, VM, sentry).
+    pub fn overhead_bytes(&self) -> u64 {
+        self.profile.daemon_memory_bytes
+            + self
+                .sandboxes
+                .values()
+                .filter(|s| s.state == SandboxState::Ready)
+                .map(|s| self.profile.shim_memory_bytes + s.handler.sandbox_memory_bytes)
+                .sum::<u64>()
+    }
+
+    /// What one running sandbox of `handler` costs in memory on this runtime.
+    pub fn sandbox_overhead(&self, handler: &HandlerProfile) -> u64 {
+        self.profile.shim_memory_bytes + handler.sandbox_memory_bytes
+    }
+
     /// When a container next needs a wake-up (its process's timer, an OOM kill, or a stop
     /// deadline).
     pub fn next_event(&self, id: &str, now: SimTime) -> Option<SimTime> {
         self.containers.get(id).and_then(|c| next_event(c, now))
-    }
-
-    /// `PodSandboxStatus`.
-    pub fn pod_sandbox_status(&self, id: &str) -> Result<&Sandbox, RuntimeError> {
-        self.sandboxes
-            .get(id)
-            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))
-    }
-
-    /// `ImageStatus`: the stored image, or `None` (the CRI's nil image).
-    pub fn image_status(&self, r: &ImageRef) -> Option<&StoredImage> {
-        self.images.get(&r.full())
-    }
-
-    /// `PullImage`: downloads from the catalog; returns the image ref (digest), the duration
-    /// and the size.
-    pub fn pull_image(&mut self, r: &ImageRef) -> Result<(String, u64, u64), RuntimeError> {
-        let entry = images::lookup(r).ok_or_else(|| RuntimeError::ImageNotFound(r.full()))?;
-        let ms = entry.size_bytes * 1000 / self.params.pull_bytes_per_s.max(1);
-        self.images.insert(
-            r.full(),
-            StoredImage {
-                reference: r.clone(),
-                size_bytes: entry.size_bytes,
-            },
-        );
-        Ok((r.digest(), ms.max(1), entry.size_bytes))
-    }
-
-    /// `CreateContainer`: the container exists in `CONTAINER_CREATED` with the image's files.
-    pub fn create_container(
-        &mut self,
-        sandbox_id: &str,
-        config: ContainerConfig,
-        now: SimTime,
-        rng: &mut SimRng,
-    ) -> String {
-        let id = random_id(rng);
-        let mut rootfs = config
-            .image
-            .as_ref()
-            .map(images::root_filesystem)
-            .unwrap_or_default();
-        for (path, content) in &config.files {
-            rootfs.put(path, content.clone());
-        }
-        let (image_name, image_id) = config
-            .image
-            .as_ref()
-            .map(|r| (r.full(), format!("{}@{}", r.repo(), r.digest())))
-            .unwrap_or_default();
-        self.containers.insert(
-            id.clone(),
-            RuntimeContainer {
-                id: id.clone(),
-                sandbox_id: sandbox_id.to_owned(),
-                config,
-                state: ContainerState::Created,
-                created_at: now,
-                started_at: None,
-                finished_at: None,
-                exit_code: 0,
-                reason: String::new(),
-                message: String::new(),
-                process: None,
-                rootfs,
-                log: Vec::new(),
-                kill_at: None,
-                peak_memory: 0,
-                image_name,
-                image_id,
-            },
-        );
-        id
-    }
-
-    /// `StartContainer`: starts the main process now. A missing executable fails like runc
-    /// (`StartError`, exit code 128).
-    pub fn start_container(
-        &mut self,
-        id: &str,
-        now: SimTime,
-        env: &mut PodEnv<'_>,
-    ) -> Result<(), RuntimeError> {
-        let mut c = self
-            .containers
-            .remove(id)
-            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))?;
-        let program = match &c.config.image {
-            Some(image) => Program::resolve(image, &c.config.command, &c.config.args),
-            None => Err(super::process::programs::StartFailure(
-                "no image".to_owned(),
-            )),
-        };
-        let result = match program {
-            Err(e) => {
-                c.started_at = None;
-                c.finished_at = Some(now);
-                c.state = ContainerState::Exited;
-                c.exit_code = 128;
-                c.reason = "StartError".to_owned();
-                c.message = e.0.clone();
-                Err(RuntimeError::Start(e.0))
-            }
-            Ok(program) => {
-                c.state = ContainerState::Running;
-                c.started_at = Some(now);
-                let mut out = Vec::new();
-                let (process, run) = {
-                    let mut host = host_for(&mut c, now, env, None);
-                    Process::start(program, &mut host, &mut out)
-                };
-                push_log(&mut c, now, out);
-                c.process = Some(process);
-                if let Run::Exited(code) = run {
-                    exit(
-                        &mut c,
-                        now,
-                        code,
-                        if code == 0 { "Completed" } else { "Error" },
-                    );
-                }
-                Ok(())
-            }
-        };
-        self.containers.insert(id.to_owned(), c);
-        result
     }
 
     /// Runs the container's process at `now` if it is due, applying OOM kills and stop
@@ -448,7 +412,7 @@ impl Runtime {
         if c.state == ContainerState::Running
             && let Some(mut process) = c.process.take()
         {
-            let limit = c.config.memory_limit;
+            let limit = c.memory_limit();
             let tmpfs = tmpfs_bytes(&c, env);
             c.peak_memory = c.peak_memory.max(process.memory(now) + tmpfs);
             if limit > 0
@@ -490,21 +454,6 @@ impl Runtime {
         next
     }
 
-    /// `StopContainer`: sends the stop signal; returns when the container will have stopped
-    /// (its own exit, or the SIGKILL after `timeout_s`).
-    pub fn stop_container(&mut self, id: &str, timeout_s: i64, now: SimTime) -> Option<SimTime> {
-        let c = self.containers.get_mut(id)?;
-        if c.state != ContainerState::Running {
-            return Some(now);
-        }
-        let kill_at = now.plus_millis(timeout_s.max(0) as u64 * 1000);
-        c.kill_at = Some(c.kill_at.map_or(kill_at, |t| t.min(kill_at)));
-        if let Some(p) = c.process.as_mut() {
-            p.signal(Signal::Term, now);
-        }
-        next_event(c, now)
-    }
-
     /// Makes a running container's process exit now with `code` (a lab action).
     pub fn force_exit(&mut self, id: &str, code: i32, now: SimTime) {
         if let Some(c) = self.containers.get_mut(id)
@@ -512,55 +461,6 @@ impl Runtime {
         {
             exit(c, now, code, if code == 0 { "Completed" } else { "Error" });
         }
-    }
-
-    /// `RemoveContainer`.
-    pub fn remove_container(&mut self, id: &str) -> Result<(), RuntimeError> {
-        self.containers
-            .remove(id)
-            .map(|_| ())
-            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))
-    }
-
-    /// `ExecSync`: runs `argv` in the container, at most `timeout_s` seconds.
-    pub fn exec_sync(
-        &mut self,
-        id: &str,
-        argv: &[String],
-        timeout_s: i64,
-        now: SimTime,
-        env: &mut PodEnv<'_>,
-    ) -> Result<ExecResult, RuntimeError> {
-        let mut c = self
-            .containers
-            .remove(id)
-            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))?;
-        if c.state != ContainerState::Running {
-            self.containers.insert(id.to_owned(), c);
-            return Err(RuntimeError::NotFound(id.to_owned()));
-        }
-        let main = c.process.as_ref().map(|p| MainProcess {
-            comm: p.program.comm().to_owned(),
-            exits_at: None,
-            term_exit: p.exit_after_term(now).map(|t| t.millis_since(now)),
-        });
-        let budget = if timeout_s > 0 {
-            timeout_s as u64 * 1000
-        } else {
-            3_600_000
-        };
-        let (result, signals) = {
-            let mut host = host_for(&mut c, now, env, main);
-            let r = Shell::exec(argv, &mut host, budget);
-            (r, std::mem::take(&mut host.signals))
-        };
-        if let Some(p) = c.process.as_mut() {
-            for s in signals {
-                p.signal(s, now);
-            }
-        }
-        self.containers.insert(id.to_owned(), c);
-        Ok(result)
     }
 
     /// How the pod behind `sandbox_id` answers on `port` at `path`: the first running
@@ -603,18 +503,18 @@ impl Runtime {
             })
     }
 
-    /// `ContainerStats` at `now`.
-    pub fn container_stats(&self, id: &str, now: SimTime) -> Option<ContainerStats> {
+    /// The container's cgroup counters at `now` (cAdvisor's view).
+    pub fn cgroup_stats(&self, id: &str, now: SimTime) -> Option<CgroupStats> {
         let c = self.containers.get(id)?;
         let p = c
             .process
             .as_ref()
             .filter(|_| c.state == ContainerState::Running)?;
         let demand = p.program.cpu_demand();
-        let limit = c.config.cpu_limit_millis;
+        let limit = c.cpu_limit_millis();
         let cpu = if limit > 0 { demand.min(limit) } else { demand };
         let periods = now.millis_since(p.started_at) / CFS_PERIOD_MS;
-        Some(ContainerStats {
+        Some(CgroupStats {
             memory_working_set: p.memory(now),
             cpu_millis: cpu,
             nr_periods: periods,
@@ -635,29 +535,508 @@ impl Runtime {
     pub fn rootfs_mut(&mut self, id: &str) -> Option<(&mut FsTree, &[MountPoint])> {
         self.containers
             .get_mut(id)
-            .map(|c| (&mut c.rootfs, c.config.mounts.as_slice()))
+            .map(|c| (&mut c.rootfs, c.config.volume_mounts.as_slice()))
     }
 
-    /// `ContainerStatus`.
-    pub fn container_status(&self, id: &str) -> Result<&RuntimeContainer, RuntimeError> {
+    fn sandbox_status(&self, sb: &Sandbox) -> PodSandboxStatus {
+        PodSandboxStatus {
+            id: sb.id.clone(),
+            metadata: sb.config.metadata.clone(),
+            state: sb.state.cri_name(),
+            created_at: sb.created_at.as_nanos(),
+            network: PodSandboxNetworkStatus { ip: sb.ip.clone() },
+            runtime_handler: sb.runtime_handler.clone(),
+        }
+    }
+
+    fn log_path(&self, c: &RuntimeContainer) -> String {
+        let dir = self
+            .sandbox_of(c)
+            .map(|s| s.config.log_directory.clone())
+            .unwrap_or_default();
+        format!("{dir}/{}", c.config.log_path)
+    }
+}
+
+impl RuntimeService for Runtime {
+    fn version(&mut self, _req: &VersionRequest) -> CriResult<VersionResponse> {
+        self.took_ms = 0;
+        Ok(VersionResponse {
+            version: "0.1.0".to_owned(),
+            runtime_name: self.profile.runtime_name.to_owned(),
+            runtime_version: self.profile.version.to_owned(),
+            runtime_api_version: "v1".to_owned(),
+        })
+    }
+
+    fn status(&mut self, _req: &StatusRequest) -> CriResult<StatusResponse> {
+        self.took_ms = 0;
+        let condition = |t: &str| RuntimeCondition {
+            type_: t.to_owned(),
+            status: true,
+        };
+        Ok(StatusResponse {
+            status: RuntimeStatus {
+                conditions: vec![condition("RuntimeReady"), condition("NetworkReady")],
+            },
+        })
+    }
+
+    fn run_pod_sandbox(&mut self, req: &RunPodSandboxRequest) -> CriResult<RunPodSandboxResponse> {
+        self.took_ms = 0;
+        let Some(handler) = self.handler(&req.runtime_handler) else {
+            let id = self.new_id();
+            return Err(CriError::unknown((self.profile.unknown_handler)(
+                &req.runtime_handler,
+                &id,
+            )));
+        };
+        let host_network = req.config.linux.security_context.namespace_options.network == "NODE";
+        if host_network && !handler.host_network {
+            return Err(CriError::unknown(format!(
+                "{}: host networking is not supported by the {:?} handler",
+                self.profile.runtime_name, handler.name
+            )));
+        }
+        let id = self.new_id();
+        self.sandboxes.insert(
+            id.clone(),
+            Sandbox {
+                id: id.clone(),
+                config: req.config.clone(),
+                state: SandboxState::Ready,
+                ip: String::new(),
+                created_at: self.now,
+                handler,
+                runtime_handler: req.runtime_handler.clone(),
+            },
+        );
+        self.took_ms = self.profile.sandbox_start_ms + handler.sandbox_start_ms;
+        Ok(RunPodSandboxResponse { pod_sandbox_id: id })
+    }
+
+    fn stop_pod_sandbox(&mut self, req: &StopPodSandboxRequest) -> CriResult<Empty> {
+        self.took_ms = 0;
+        let now = self.now;
+        let sb = self
+            .sandboxes
+            .get_mut(&req.pod_sandbox_id)
+            .ok_or_else(|| CriError::not_found(&req.pod_sandbox_id))?;
+        sb.state = SandboxState::NotReady;
+        let handler = sb.handler;
+        for c in self
+            .containers
+            .values_mut()
+            .filter(|c| c.sandbox_id == req.pod_sandbox_id)
+        {
+            if c.state == ContainerState::Running {
+                exit(c, now, 137, "Error");
+            }
+        }
+        self.took_ms = self.profile.sandbox_stop_ms + handler.sandbox_stop_ms;
+        Ok(Empty {})
+    }
+
+    fn remove_pod_sandbox(&mut self, req: &RemovePodSandboxRequest) -> CriResult<Empty> {
+        self.took_ms = 0;
+        self.sandboxes
+            .remove(&req.pod_sandbox_id)
+            .ok_or_else(|| CriError::not_found(&req.pod_sandbox_id))?;
         self.containers
-            .get(id)
-            .ok_or_else(|| RuntimeError::NotFound(id.to_owned()))
+            .retain(|_, c| c.sandbox_id != req.pod_sandbox_id);
+        Ok(Empty {})
     }
 
-    /// `ListContainers`, in id order.
-    pub fn list_containers(&self) -> impl Iterator<Item = &RuntimeContainer> {
-        self.containers.values()
+    fn pod_sandbox_status(
+        &mut self,
+        req: &PodSandboxStatusRequest,
+    ) -> CriResult<PodSandboxStatusResponse> {
+        self.took_ms = 0;
+        let sb = self
+            .sandboxes
+            .get(&req.pod_sandbox_id)
+            .ok_or_else(|| CriError::not_found(&req.pod_sandbox_id))?;
+        Ok(PodSandboxStatusResponse {
+            status: self.sandbox_status(sb),
+        })
     }
 
-    /// `ListPodSandbox`, in id order.
-    pub fn list_pod_sandbox(&self) -> impl Iterator<Item = &Sandbox> {
-        self.sandboxes.values()
+    fn list_pod_sandbox(
+        &mut self,
+        _req: &ListPodSandboxRequest,
+    ) -> CriResult<ListPodSandboxResponse> {
+        self.took_ms = 0;
+        Ok(ListPodSandboxResponse {
+            items: self
+                .sandboxes
+                .values()
+                .map(|sb| PodSandbox {
+                    id: sb.id.clone(),
+                    metadata: sb.config.metadata.clone(),
+                    state: sb.state.cri_name(),
+                    created_at: sb.created_at.as_nanos(),
+                    runtime_handler: sb.runtime_handler.clone(),
+                })
+                .collect(),
+        })
     }
 
-    /// `ListImages`.
-    pub fn list_images(&self) -> impl Iterator<Item = &StoredImage> {
-        self.images.values()
+    fn create_container(
+        &mut self,
+        req: &CreateContainerRequest,
+    ) -> CriResult<CreateContainerResponse> {
+        self.took_ms = 0;
+        let handler = self
+            .sandboxes
+            .get(&req.pod_sandbox_id)
+            .ok_or_else(|| CriError::not_found(&req.pod_sandbox_id))?
+            .handler;
+        let config = req.config.clone();
+        // The kubelet passes the image id it resolved, and the pod's own words beside it.
+        let image = self
+            .images
+            .values()
+            .find(|i| i.reference.digest() == config.image.image)
+            .map(|i| i.reference.clone())
+            .or_else(|| ImageRef::parse(&config.image.user_specified_image))
+            .or_else(|| ImageRef::parse(&config.image.image));
+        let mut rootfs = image
+            .as_ref()
+            .map(images::root_filesystem)
+            .unwrap_or_default();
+        for (path, content) in &config.files {
+            rootfs.put(path, content.clone());
+        }
+        let (image_name, image_id) = image
+            .as_ref()
+            .map(|r| (r.full(), format!("{}@{}", r.repo(), r.digest())))
+            .unwrap_or_default();
+        let id = self.new_id();
+        self.containers.insert(
+            id.clone(),
+            RuntimeContainer {
+                id: id.clone(),
+                sandbox_id: req.pod_sandbox_id.clone(),
+                env: config.env_map(),
+                image,
+                config,
+                state: ContainerState::Created,
+                created_at: self.now,
+                started_at: None,
+                finished_at: None,
+                exit_code: 0,
+                reason: String::new(),
+                message: String::new(),
+                process: None,
+                rootfs,
+                log: Vec::new(),
+                kill_at: None,
+                peak_memory: 0,
+                image_name,
+                image_id,
+                scheme: self.profile.scheme,
+            },
+        );
+        self.took_ms = self.profile.container_create_ms + handler.container_create_ms;
+        Ok(CreateContainerResponse { container_id: id })
+    }
+
+    fn start_container(
+        &mut self,
+        req: &StartContainerRequest,
+        env: &mut PodEnv<'_>,
+    ) -> CriResult<Empty> {
+        self.took_ms = 0;
+        let now = self.now;
+        let mut c = self
+            .containers
+            .remove(&req.container_id)
+            .ok_or_else(|| CriError::not_found(&req.container_id))?;
+        let handler = self.sandbox_of(&c).map(|s| s.handler);
+        let program = match &c.image {
+            Some(image) => Program::resolve(image, &c.config.command, &c.config.args),
+            None => Err(super::process::programs::StartFailure(
+                "no image".to_owned(),
+            )),
+        };
+        let result = match program {
+            Err(e) => {
+                c.started_at = None;
+                c.finished_at = Some(now);
+                c.state = ContainerState::Exited;
+                c.exit_code = 128;
+                c.reason = "StartError".to_owned();
+                c.message = e.0.clone();
+                Err(CriError::unknown(e.0))
+            }
+            Ok(program) => {
+                c.state = ContainerState::Running;
+                c.started_at = Some(now);
+                let mut out = Vec::new();
+                let (process, run) = {
+                    let mut host = host_for(&mut c, now, env, None);
+                    Process::start(program, &mut host, &mut out)
+                };
+                push_log(&mut c, now, out);
+                c.process = Some(process);
+                if let Run::Exited(code) = run {
+                    exit(
+                        &mut c,
+                        now,
+                        code,
+                        if code == 0 { "Completed" } else { "Error" },
+                    );
+                }
+                Ok(Empty {})
+            }
+        };
+        self.containers.insert(req.container_id.clone(), c);
+        self.took_ms =
+            self.profile.container_start_ms + handler.map_or(0, |h| h.container_start_ms);
+        result
+    }
+
+    fn stop_container(&mut self, req: &StopContainerRequest) -> CriResult<Empty> {
+        self.took_ms = 0;
+        let now = self.now;
+        let c = self
+            .containers
+            .get_mut(&req.container_id)
+            .ok_or_else(|| CriError::not_found(&req.container_id))?;
+        if c.state == ContainerState::Running {
+            let kill_at = now.plus_millis(req.timeout.max(0) as u64 * 1000);
+            c.kill_at = Some(c.kill_at.map_or(kill_at, |t| t.min(kill_at)));
+            if let Some(p) = c.process.as_mut() {
+                p.signal(Signal::Term, now);
+            }
+        }
+        Ok(Empty {})
+    }
+
+    fn remove_container(&mut self, req: &RemoveContainerRequest) -> CriResult<Empty> {
+        self.took_ms = 0;
+        self.containers
+            .remove(&req.container_id)
+            .map(|_| Empty {})
+            .ok_or_else(|| CriError::not_found(&req.container_id))
+    }
+
+    fn list_containers(
+        &mut self,
+        _req: &ListContainersRequest,
+    ) -> CriResult<ListContainersResponse> {
+        self.took_ms = 0;
+        Ok(ListContainersResponse {
+            containers: self
+                .containers
+                .values()
+                .map(RuntimeContainer::summary)
+                .collect(),
+        })
+    }
+
+    fn container_status(
+        &mut self,
+        req: &ContainerStatusRequest,
+    ) -> CriResult<ContainerStatusResponse> {
+        self.took_ms = 0;
+        let c = self
+            .containers
+            .get(&req.container_id)
+            .ok_or_else(|| CriError::not_found(&req.container_id))?;
+        let ns = |t: Option<SimTime>| t.map_or(0, SimTime::as_nanos);
+        Ok(ContainerStatusResponse {
+            status: ContainerStatus {
+                id: c.id.clone(),
+                metadata: c.config.metadata.clone(),
+                state: c.state.cri_name(),
+                created_at: c.created_at.as_nanos(),
+                started_at: ns(c.started_at),
+                finished_at: ns(c.finished_at),
+                exit_code: c.exit_code,
+                image: ImageSpec::of(c.image_name.clone()),
+                image_ref: c.image_id.clone(),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+                log_path: self.log_path(c),
+            },
+        })
+    }
+
+    fn exec_sync(
+        &mut self,
+        req: &ExecSyncRequest,
+        env: &mut PodEnv<'_>,
+    ) -> CriResult<ExecSyncResponse> {
+        self.took_ms = 0;
+        let now = self.now;
+        let id = &req.container_id;
+        let mut c = self
+            .containers
+            .remove(id)
+            .ok_or_else(|| CriError::not_found(id))?;
+        if c.state != ContainerState::Running {
+            self.containers.insert(id.clone(), c);
+            return Err(CriError::unknown(format!(
+                "container {id} is not running: failed precondition"
+            )));
+        }
+        let main = c.process.as_ref().map(|p| MainProcess {
+            comm: p.program.comm().to_owned(),
+            exits_at: None,
+            term_exit: p.exit_after_term(now).map(|t| t.millis_since(now)),
+        });
+        let budget = if req.timeout > 0 {
+            req.timeout as u64 * 1000
+        } else {
+            3_600_000
+        };
+        let (result, signals) = {
+            let mut host = host_for(&mut c, now, env, main);
+            let r = Shell::exec(&req.cmd, &mut host, budget);
+            (r, std::mem::take(&mut host.signals))
+        };
+        if let Some(p) = c.process.as_mut() {
+            for s in signals {
+                p.signal(s, now);
+            }
+        }
+        self.containers.insert(id.clone(), c);
+        self.took_ms = result.elapsed_ms;
+        if result.timed_out {
+            return Err(CriError {
+                code: Code::DeadlineExceeded,
+                desc: format!(
+                    "failed to exec in container: timeout {}s exceeded: context deadline exceeded",
+                    req.timeout
+                ),
+            });
+        }
+        Ok(ExecSyncResponse {
+            stdout: result.stdout,
+            stderr: result.stderr,
+            exit_code: result.exit_code,
+        })
+    }
+
+    fn update_container_resources(
+        &mut self,
+        req: &UpdateContainerResourcesRequest,
+    ) -> CriResult<Empty> {
+        self.took_ms = 0;
+        let c = self
+            .containers
+            .get_mut(&req.container_id)
+            .ok_or_else(|| CriError::not_found(&req.container_id))?;
+        c.config.linux.resources = req.linux.clone();
+        Ok(Empty {})
+    }
+
+    fn container_stats(
+        &mut self,
+        req: &ContainerStatsRequest,
+    ) -> CriResult<ContainerStatsResponse> {
+        self.took_ms = 0;
+        let now = self.now;
+        let c = self
+            .containers
+            .get(&req.container_id)
+            .ok_or_else(|| CriError::not_found(&req.container_id))?;
+        let s = self.cgroup_stats(&c.id, now).unwrap_or_default();
+        let running_ms = c
+            .started_at
+            .map_or(0, |t| c.finished_at.unwrap_or(now).millis_since(t));
+        Ok(ContainerStatsResponse {
+            stats: ContainerStats {
+                attributes: ContainerAttributes {
+                    id: c.id.clone(),
+                    metadata: c.config.metadata.clone(),
+                },
+                cpu: CpuUsage {
+                    timestamp: now.as_nanos(),
+                    usage_core_nano_seconds: s.cpu_millis * running_ms * 1000,
+                    usage_nano_cores: s.cpu_millis * 1_000_000,
+                },
+                memory: MemoryUsage {
+                    timestamp: now.as_nanos(),
+                    working_set_bytes: s.memory_working_set,
+                },
+            },
+        })
+    }
+}
+
+impl ImageService for Runtime {
+    fn list_images(&mut self, _req: &ListImagesRequest) -> CriResult<ListImagesResponse> {
+        self.took_ms = 0;
+        Ok(ListImagesResponse {
+            images: self.images.values().map(StoredImage::to_cri).collect(),
+        })
+    }
+
+    fn image_status(&mut self, req: &ImageStatusRequest) -> CriResult<ImageStatusResponse> {
+        self.took_ms = 0;
+        let image = ImageRef::parse(&req.image.image)
+            .and_then(|r| self.images.get(&r.full()))
+            .map(StoredImage::to_cri);
+        Ok(ImageStatusResponse { image })
+    }
+
+    fn pull_image(&mut self, req: &PullImageRequest) -> CriResult<PullImageResponse> {
+        self.took_ms = 0;
+        let r = ImageRef::parse(&req.image.image).ok_or_else(|| CriError {
+            code: Code::InvalidArgument,
+            desc: format!("invalid reference format: {:?}", req.image.image),
+        })?;
+        let entry = images::lookup(&r).ok_or_else(|| {
+            let full = r.full();
+            CriError::unknown(format!(
+                "failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
+            ))
+        })?;
+        let missing = self.missing_bytes(&r).unwrap_or(entry.size_bytes);
+        self.took_ms = (missing * 1000 / self.disk.pull_bytes_per_s.max(1)).max(1);
+        let pinned = r.repo() == "registry.k8s.io/pause";
+        self.images.insert(
+            r.full(),
+            StoredImage {
+                layers: images::layers(&r, entry),
+                size_bytes: entry.size_bytes,
+                reference: r.clone(),
+                pinned,
+            },
+        );
+        Ok(PullImageResponse {
+            image_ref: r.digest(),
+        })
+    }
+
+    fn remove_image(&mut self, req: &RemoveImageRequest) -> CriResult<Empty> {
+        self.took_ms = 0;
+        let by_id = self
+            .images
+            .iter()
+            .find(|(_, i)| i.reference.digest() == req.image.image)
+            .map(|(k, _)| k.clone());
+        let key = by_id
+            .or_else(|| ImageRef::parse(&req.image.image).map(|r| r.full()))
+            .unwrap_or_default();
+        // Removing an image that is not there succeeds (the CRI's RemoveImage is idempotent).
+        self.images.remove(&key);
+        Ok(Empty {})
+    }
+
+    fn image_fs_info(&mut self, _req: &ImageFsInfoRequest) -> CriResult<ImageFsInfoResponse> {
+        self.took_ms = 0;
+        let writable: u64 = self.containers.values().map(|c| c.rootfs.bytes()).sum();
+        Ok(ImageFsInfoResponse {
+            image_filesystems: vec![FilesystemUsage {
+                timestamp: self.now.as_nanos(),
+                mountpoint: self.profile.image_fs_mountpoint.to_owned(),
+                used_bytes: self.disk.system_used + self.image_bytes() + writable,
+                capacity_bytes: self.disk.capacity,
+            }],
+        })
     }
 }
 
@@ -671,8 +1050,8 @@ fn host_for<'a>(
         now,
         rootfs: &mut c.rootfs,
         volumes: env.volumes,
-        mounts: &c.config.mounts,
-        env: &c.config.envs,
+        mounts: &c.config.volume_mounts,
+        env: &c.env,
         hostname: &c.config.hostname,
         net: env.net,
         main,
@@ -689,7 +1068,7 @@ fn read_path(
     let norm = format!("/{}", super::fs::normalize(path));
     let mount = c
         .config
-        .mounts
+        .volume_mounts
         .iter()
         .filter(|m| {
             let mp = format!("/{}", super::fs::normalize(&m.container_path));
@@ -745,13 +1124,8 @@ fn next_event(c: &RuntimeContainer, now: SimTime) -> Option<SimTime> {
         return None;
     }
     let p = c.process.as_ref()?;
-    let oom = (c.config.memory_limit > 0)
-        .then(|| p.memory_exceeds_at(c.config.memory_limit, now))
+    let oom = (c.memory_limit() > 0)
+        .then(|| p.memory_exceeds_at(c.memory_limit(), now))
         .flatten();
     [p.next_event(), oom, c.kill_at].into_iter().flatten().min()
-}
-
-/// A 64-hex-digit id as containerd generates for sandboxes and containers.
-fn random_id(rng: &mut SimRng) -> String {
-    (0..4).map(|_| format!("{:016x}", rng.next_u64())).collect()
 }

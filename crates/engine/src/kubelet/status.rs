@@ -37,7 +37,7 @@ fn terminated(c: &RuntimeContainer) -> ContainerState {
                 .filter(|_| c.started_at.is_some())
                 .or_else(|| Some("1970-01-01T00:00:00Z".to_owned())),
             finished_at: c.finished_at.map(|t| t.rfc3339()),
-            container_id: Some(format!("containerd://{}", c.id)),
+            container_id: Some(c.uri()),
         }),
         ..ContainerState::default()
     }
@@ -65,8 +65,8 @@ pub fn container_status(v: &ContainerView<'_>, default_waiting: &str) -> Contain
             s.image = c.image_name.clone();
             s.image_id = c.image_id.clone();
         }
-        s.container_id = Some(format!("containerd://{}", c.id));
-        s.restart_count = c.config.attempt as i32;
+        s.container_id = Some(c.uri());
+        s.restart_count = c.attempt() as i32;
         s.state = match c.state {
             runtime::ContainerState::Running => ContainerState {
                 running: Some(ContainerStateRunning {
