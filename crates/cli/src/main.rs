@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use nodelab_engine::report::describe::describe_pod;
-use nodelab_engine::report::{events_table, pods_table, run_report, top_table};
+use nodelab_engine::report::{cri_trace, events_table, pods_table, run_report, top_table};
 use nodelab_engine::time::parse_duration;
 use nodelab_engine::{Kind, Manifest, ObjectRef, SimTime, World, decode_manifests};
 
@@ -55,12 +55,84 @@ enum Command {
         /// steps (text).
         #[arg(long)]
         journal: bool,
+        /// Also print the CRI calls as a gRPC trace (text): `--cri` for the calls made for
+        /// pods, `--cri=all` with the periodic ones (PLEG relists, Status, image GC).
+        #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "pods")]
+        cri: Option<CriTrace>,
+    },
+    /// Simulate like `run`, then show one node's runtime the way `crictl` does.
+    Crictl {
+        #[command(subcommand)]
+        view: CrictlView,
     },
     /// Validate a lessons folder: every scenario parses and runs.
     Check {
         /// The lessons folder.
         #[arg(default_value = "lessons")]
         dir: PathBuf,
+    },
+}
+
+/// Which CRI calls `--cri` prints.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CriTrace {
+    /// The calls made for pods.
+    Pods,
+    /// Every call, periodic ones included.
+    All,
+}
+
+/// The simulation a `crictl` view looks at.
+#[derive(clap::Args)]
+struct Sim {
+    /// Multi-document YAML files: Kubernetes objects plus an optional Lab.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Simulated time to look at (e.g. 60s, 5m).
+    #[arg(long, default_value = "5m")]
+    until: String,
+    /// Seed of the run's random generator.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// The node whose runtime to show (default: the first node).
+    #[arg(long)]
+    node: Option<String>,
+}
+
+/// `crictl` subcommands.
+#[derive(Subcommand)]
+enum CrictlView {
+    /// `crictl pods`: the pod sandboxes.
+    Pods {
+        #[command(flatten)]
+        sim: Sim,
+    },
+    /// `crictl ps`: running containers (`-a`: all).
+    Ps {
+        /// Show every container, exited ones too.
+        #[arg(short = 'a', long = "all")]
+        all: bool,
+        #[command(flatten)]
+        sim: Sim,
+    },
+    /// `crictl images`: the node's image store.
+    Images {
+        #[command(flatten)]
+        sim: Sim,
+    },
+    /// `crictl inspect ID`: one container's status and info as JSON (an id prefix will do).
+    Inspect {
+        /// Container id or prefix.
+        id: String,
+        #[command(flatten)]
+        sim: Sim,
+    },
+    /// `crictl inspectp ID`: one pod sandbox's status and info as JSON.
+    Inspectp {
+        /// Sandbox id or prefix.
+        id: String,
+        #[command(flatten)]
+        sim: Sim,
     },
 }
 
@@ -90,7 +162,8 @@ fn main() -> ExitCode {
             logs,
             top,
             journal,
-        } => match run(
+            cri,
+        } => report(run(
             &files,
             &until,
             seed,
@@ -98,19 +171,9 @@ fn main() -> ExitCode {
             &apply_at,
             &describe,
             &logs,
-            (top, journal),
-        ) {
-            Ok(out) => {
-                print!("{out}");
-                ExitCode::SUCCESS
-            }
-            Err(errors) => {
-                for e in errors {
-                    eprintln!("{e}");
-                }
-                ExitCode::from(EXIT_BAD_INPUT)
-            }
-        },
+            (top, journal, cri),
+        )),
+        Command::Crictl { view } => report(crictl(&view)),
         Command::Check { dir } => {
             let report = nodelab_content::check(&dir);
             println!("{report}");
@@ -121,6 +184,63 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Prints a command's output, or its errors with exit code 2.
+fn report(result: Result<String, Vec<String>>) -> ExitCode {
+    match result {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Simulates `sim` and renders one `crictl` view of its node.
+fn crictl(view: &CrictlView) -> Result<String, Vec<String>> {
+    use nodelab_engine::report::crictl;
+    let sim = match view {
+        CrictlView::Pods { sim }
+        | CrictlView::Ps { sim, .. }
+        | CrictlView::Images { sim }
+        | CrictlView::Inspect { sim, .. }
+        | CrictlView::Inspectp { sim, .. } => sim,
+    };
+    let until = parse_duration(&sim.until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
+    let mut manifests = Vec::new();
+    for file in &sim.files {
+        manifests.extend(load(file)?);
+    }
+    let mut world = World::from_manifests(&manifests, sim.seed).map_err(|e| vec![e.to_string()])?;
+    world.advance_to(SimTime::from_millis(until));
+    let node = sim.node.as_deref();
+    if let Some(n) = node
+        && !world.kubelets().contains_key(n)
+    {
+        return Err(vec![format!("nodelab: --node: nodes {n:?} not found")]);
+    }
+    let out = match view {
+        CrictlView::Pods { .. } => crictl::pods(&world, node),
+        CrictlView::Ps { all, .. } => crictl::ps(&world, node, *all),
+        CrictlView::Images { .. } => crictl::images(&world, node),
+        CrictlView::Inspect { id, .. } => crictl::inspect(&world, node, id),
+        CrictlView::Inspectp { id, .. } => crictl::inspectp(&world, node, id),
+    };
+    out.ok_or_else(|| match view {
+        // crictl's own wording for an id that matches nothing.
+        CrictlView::Inspect { id, .. } | CrictlView::Inspectp { id, .. } => {
+            vec![format!(
+                "nodelab crictl: no such container or sandbox {id:?}"
+            )]
+        }
+        _ => vec!["nodelab crictl: the run has no nodes".to_owned()],
+    })
 }
 
 fn load(file: &Path) -> Result<Vec<Manifest>, Vec<String>> {
@@ -146,7 +266,7 @@ fn run(
     apply_at: &[String],
     describe: &[String],
     logs: &[String],
-    (top, journal): (bool, bool),
+    (top, journal, cri): (bool, bool, Option<CriTrace>),
 ) -> Result<String, Vec<String>> {
     let until = parse_duration(until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
     let mut manifests: Vec<Manifest> = Vec::new();
@@ -183,6 +303,10 @@ fn run(
             let mut out = format!("{}\n{}", events_table(&world), pods_table(&world));
             if top {
                 out.push_str(&format!("\n{}", top_table(&world)));
+            }
+            if let Some(which) = cri {
+                out.push('\n');
+                out.push_str(&cri_trace(&world, which == CriTrace::All));
             }
             if journal {
                 out.push('\n');

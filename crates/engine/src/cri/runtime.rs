@@ -286,6 +286,22 @@ impl Runtime {
         handlers: Vec<&'static HandlerProfile>,
         disk: NodeDisk,
     ) -> Runtime {
+        // Node images come with the sandbox image pre-pulled (kubeadm's `config images pull`,
+        // kind's node image); the runtime pins it so image GC never removes it.
+        let mut images = BTreeMap::new();
+        if let Some(pause) = ImageRef::parse(crate::kubelet::PAUSE_IMAGE)
+            && let Some(entry) = images::lookup(&pause)
+        {
+            images.insert(
+                pause.full(),
+                StoredImage {
+                    layers: images::layers(&pause, entry),
+                    size_bytes: entry.size_bytes,
+                    reference: pause,
+                    pinned: true,
+                },
+            );
+        }
         Runtime {
             profile,
             handlers,
@@ -296,7 +312,7 @@ impl Runtime {
             ids: 0,
             sandboxes: BTreeMap::new(),
             containers: BTreeMap::new(),
-            images: BTreeMap::new(),
+            images,
         }
     }
 
