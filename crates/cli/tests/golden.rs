@@ -228,3 +228,67 @@ fn same_seed_same_bytes() {
     assert_eq!(a, b);
     assert_ne!(a.1, c.1, "a different seed gives different ids");
 }
+
+#[test]
+fn crictl_views_show_the_node_runtime() {
+    let file = repo("lessons/scenarios/nginx-pod.yaml")
+        .display()
+        .to_string();
+    let (code, ps, stderr) = nodelab(&["crictl", "ps", "-a", &file, "--until", "2m"]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = ps.lines().collect();
+    assert_eq!(
+        lines[0],
+        // CREATED is "About a minute ago" wide plus 3 (21 columns); the others keep 20.
+        "CONTAINER           IMAGE               CREATED              STATE               NAME                ATTEMPT             POD ID              POD                 NAMESPACE"
+    );
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(row[0].len(), 13, "ids are truncated to 13 characters");
+    assert!(lines[1].contains("About a minute ago   Running"), "{ps}");
+    assert!(lines[1].ends_with("nginx               default"), "{ps}");
+    let (_, images, _) = nodelab(&["crictl", "images", &file, "--until", "2m"]);
+    assert!(
+        images.contains("docker.io/library/nginx   1.27"),
+        "{images}"
+    );
+    assert!(images.contains("72.2MB"), "{images}");
+    assert!(images.contains("registry.k8s.io/pause"), "{images}");
+    let (_, pods, _) = nodelab(&["crictl", "pods", &file, "--until", "2m"]);
+    assert!(pods.contains("Ready               nginx"), "{pods}");
+    assert!(pods.trim_end().ends_with("(default)"), "{pods}");
+    let id = row[0];
+    let (code, inspect, stderr) = nodelab(&["crictl", "inspect", id, &file, "--until", "2m"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&inspect).unwrap_or_default();
+    assert_eq!(v["status"]["state"], "CONTAINER_RUNNING");
+    assert_eq!(v["status"]["metadata"]["name"], "nginx");
+    assert_eq!(v["info"]["runtimeType"], "io.containerd.runc.v2");
+    assert!(v["status"]["logPath"].as_str().is_some_and(|p| {
+        p.starts_with("/var/log/pods/default_nginx_") && p.ends_with("/nginx/0.log")
+    }));
+    let (code, _, stderr) = nodelab(&["crictl", "inspect", "ffff", &file]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no such container"), "{stderr}");
+    let (code, _, stderr) = nodelab(&["crictl", "ps", &file, "--node", "nope"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.trim(), "nodelab: --node: nodes \"nope\" not found");
+}
+
+#[test]
+fn a_lab_naming_an_unknown_runtime_is_rejected_with_its_position() {
+    let dir = std::env::temp_dir().join("nodelab-bad-runtime");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("lab.yaml");
+    let written = std::fs::write(
+        &path,
+        "apiVersion: nodelab.dev/v1alpha1\nkind: Lab\nspec:\n  containerRuntime: dockershim\n",
+    );
+    assert!(written.is_ok());
+    let file = path.display().to_string();
+    let (code, _, stderr) = nodelab(&["run", &file]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(":4:3: spec.containerRuntime: Unsupported value: \"dockershim\": supported values: \"containerd\", \"cri-o\", \"cri-dockerd\""),
+        "{stderr}"
+    );
+}

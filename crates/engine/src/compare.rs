@@ -170,3 +170,64 @@ fn outcome(world: &World, pod: &ObjectRef, setup: Setup) -> Outcome {
         daemon_bytes: setup.runtime.daemon_memory_bytes,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nginx() -> Vec<Manifest> {
+        crate::decode_manifests(
+            "p.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - {name: nginx, image: nginx:1.27}\n",
+        )
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn unsupported_combinations_have_no_setup() {
+        assert!(Setup::named("cri-dockerd", "kata").is_none());
+        assert!(Setup::named("containerd", "nope").is_none());
+        assert!(Setup::named("cri-o", "runsc").is_some());
+    }
+
+    #[test]
+    fn side_by_side_shows_gvisor_starting_slower_and_costing_more_memory_than_runc() {
+        let (Some(runc), Some(runsc)) = (
+            Setup::named("containerd", "runc"),
+            Setup::named("containerd", "runsc"),
+        ) else {
+            panic!("set-ups exist");
+        };
+        let [a, b] = side_by_side(&nginx(), Some(1), [runc, runsc], SimTime::from_secs(60))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((a.sandbox_ms, b.sandbox_ms), (250, 600));
+        let (Some(sa), Some(sb)) = (a.started_ms, b.started_ms) else {
+            panic!("both started: {a:?} {b:?}");
+        };
+        assert_eq!(sb - sa, 350 + 20 + 120, "runsc: sandbox, create and start");
+        assert_eq!(
+            b.sandbox_overhead_bytes - a.sandbox_overhead_bytes,
+            (23 - 4) * 1024 * 1024
+        );
+    }
+
+    #[test]
+    fn kata_worlds_get_the_runtime_class_and_its_overhead() {
+        let Some(kata) = Setup::named("containerd", "kata") else {
+            panic!("kata on containerd");
+        };
+        let w = world_for(&nginx(), Some(1), kata).unwrap_or_else(|e| panic!("{e}"));
+        let Some(Object::Pod(p)) = w.api().get(&ObjectRef::new(Kind::Pod, "default", "web")) else {
+            panic!("no pod");
+        };
+        assert_eq!(p.spec.runtime_class_name.as_deref(), Some("kata"));
+        assert_eq!(
+            p.spec
+                .overhead
+                .get("memory")
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("160Mi")
+        );
+    }
+}
