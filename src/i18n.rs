@@ -221,6 +221,78 @@ pub enum Key {
     ActionPending,
     /// An HTTP status outside 100–599.
     InvalidStatus,
+    /// CRI panel heading.
+    CriHeading,
+    /// CRI panel intro.
+    CriIntro,
+    /// Checkbox: also show the periodic calls.
+    ShowPeriodic,
+    /// CRI lane: the runtime daemon.
+    LaneRuntime,
+    /// CRI lane: the RuntimeClass handler.
+    LaneHandler,
+    /// CRI lane: the containers.
+    LaneContainers,
+    /// No CRI calls yet.
+    NoCriCalls,
+    /// How many older calls are not drawn.
+    CriOlderHidden,
+    /// Mark of a failed CRI call.
+    CriFailed,
+    /// Request message heading.
+    Request,
+    /// Response message heading.
+    Response,
+    /// crictl panel heading.
+    Crictl,
+    /// No node to show.
+    NoNode,
+    /// Runtime switcher heading.
+    RuntimeSwitcher,
+    /// Runtime switcher intro.
+    RuntimeSwitcherIntro,
+    /// Container runtime picker label.
+    ContainerRuntime,
+    /// Handler picker label.
+    Handler,
+    /// Suffix of a combination the runtime cannot run.
+    Unsupported,
+    /// Lead-in of the list of unsupported combinations.
+    UnsupportedCombinations,
+    /// Source of the figures label.
+    Source,
+    /// What the handler lacks label.
+    Lacks,
+    /// Note that the profile texts are in English.
+    EngineTextEnglish,
+    /// Comparison heading.
+    Compare,
+    /// Comparison intro.
+    CompareIntro,
+    /// First set-up.
+    SetupA,
+    /// Second set-up.
+    SetupB,
+    /// Compare button.
+    CompareButton,
+    /// Comparison error lead-in.
+    CompareFailed,
+    /// A set-up the runtime cannot run.
+    UnsupportedSetup,
+    /// The container did not start.
+    NotStarted,
+    /// Comparison table: figure column.
+    Figure,
+    /// Comparison row: RunPodSandbox duration.
+    SandboxStart,
+    /// Comparison row: Scheduled to Started.
+    ScheduledToStarted,
+    /// Comparison row: memory per sandbox.
+    SandboxMemory,
+    /// Comparison row: runtime daemon memory.
+    DaemonMemory,
+    /// Sources heading.
+    Sources,
 }
 
 /// The string for `key` in `lang`.
@@ -425,5 +497,93 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ActionPending) => "Rewound: taken again when time reaches it",
         (Lang::Ko, InvalidStatus) => "응답 코드는 100에서 599 사이의 숫자여야 합니다.",
         (Lang::En, InvalidStatus) => "The status code must be a number from 100 to 599.",
+        (Lang::Ko, CriHeading) => "CRI 호출",
+        (Lang::En, CriHeading) => "CRI calls",
+        (Lang::Ko, CriIntro) => {
+            "kubelet이 컨테이너 런타임에 보낸 CRI 호출을 시간 순서대로 보여 줍니다. 화살표는 호출이 닿는 곳(런타임, 핸들러, 컨테이너)까지 이어집니다. 호출을 누르면 요청과 응답 JSON이 펼쳐집니다."
+        }
+        (Lang::En, CriIntro) => {
+            "The CRI calls the kubelet made to its container runtime, oldest first. Each arrow reaches what the call acts on (the runtime, the handler, the containers). Select a call to see its request and response JSON."
+        }
+        (Lang::Ko, ShowPeriodic) => {
+            "주기적 호출도 보기 (ListPodSandbox, ListContainers, Status, Version, ImageFsInfo, ListImages)"
+        }
+        (Lang::En, ShowPeriodic) => {
+            "Show periodic calls (ListPodSandbox, ListContainers, Status, Version, ImageFsInfo, ListImages)"
+        }
+        (Lang::Ko, LaneRuntime) => "런타임",
+        (Lang::En, LaneRuntime) => "Runtime",
+        (Lang::Ko, LaneHandler) => "핸들러",
+        (Lang::En, LaneHandler) => "Handler",
+        (Lang::Ko, LaneContainers) => "컨테이너",
+        (Lang::En, LaneContainers) => "Containers",
+        (Lang::Ko, NoCriCalls) => "아직 CRI 호출이 없습니다.",
+        (Lang::En, NoCriCalls) => "No CRI calls yet.",
+        (Lang::Ko, CriOlderHidden) => "표시하지 않은 이전 호출 수:",
+        (Lang::En, CriOlderHidden) => "Older calls not shown:",
+        (Lang::Ko, CriFailed) => "실패",
+        (Lang::En, CriFailed) => "failed",
+        (Lang::Ko, Request) => "요청",
+        (Lang::En, Request) => "Request",
+        (Lang::Ko, Response) => "응답",
+        (Lang::En, Response) => "Response",
+        (Lang::Ko, Crictl) => "노드의 crictl",
+        (Lang::En, Crictl) => "crictl on the node",
+        (Lang::Ko, NoNode) => "노드가 없습니다.",
+        (Lang::En, NoNode) => "No node.",
+        (Lang::Ko, RuntimeSwitcher) => "컨테이너 런타임과 핸들러",
+        (Lang::En, RuntimeSwitcher) => "Container runtime and handler",
+        (Lang::Ko, RuntimeSwitcherIntro) => {
+            "바꾸면 편집기의 현재 YAML로 t = 0부터 다시 시작합니다."
+        }
+        (Lang::En, RuntimeSwitcherIntro) => {
+            "Changing either restarts the lab from t = 0 with the editor's current YAML."
+        }
+        (Lang::Ko, ContainerRuntime) => "컨테이너 런타임",
+        (Lang::En, ContainerRuntime) => "Container runtime",
+        (Lang::Ko, Handler) => "핸들러 (RuntimeClass)",
+        (Lang::En, Handler) => "Handler (RuntimeClass)",
+        (Lang::Ko, Unsupported) => "미지원",
+        (Lang::En, Unsupported) => "not supported",
+        (Lang::Ko, UnsupportedCombinations) => "지원되지 않는 조합:",
+        (Lang::En, UnsupportedCombinations) => "Combinations that are not supported:",
+        (Lang::Ko, Source) => "수치 출처",
+        (Lang::En, Source) => "Source of the figures",
+        (Lang::Ko, Lacks) => "지원하지 않는 것",
+        (Lang::En, Lacks) => "What it lacks",
+        (Lang::Ko, EngineTextEnglish) => "설명과 출처는 원문(영어)으로 표시합니다.",
+        (Lang::En, EngineTextEnglish) => "Descriptions and sources are shown as written.",
+        (Lang::Ko, Compare) => "두 설정 나란히 비교",
+        (Lang::En, Compare) => "Side-by-side comparison",
+        (Lang::Ko, CompareIntro) => {
+            "편집기의 현재 YAML을 두 설정에서 각각 120초 동안 실행하고 첫 번째 Pod의 수치를 비교합니다."
+        }
+        (Lang::En, CompareIntro) => {
+            "Runs the editor's current YAML for 120 s on each set-up and compares the first pod's figures."
+        }
+        (Lang::Ko, SetupA) => "설정 A",
+        (Lang::En, SetupA) => "Set-up A",
+        (Lang::Ko, SetupB) => "설정 B",
+        (Lang::En, SetupB) => "Set-up B",
+        (Lang::Ko, CompareButton) => "비교",
+        (Lang::En, CompareButton) => "Compare",
+        (Lang::Ko, CompareFailed) => "비교 실패:",
+        (Lang::En, CompareFailed) => "Comparison failed:",
+        (Lang::Ko, UnsupportedSetup) => "지원되지 않는 조합입니다:",
+        (Lang::En, UnsupportedSetup) => "Not a supported combination:",
+        (Lang::Ko, NotStarted) => "시작하지 않음",
+        (Lang::En, NotStarted) => "did not start",
+        (Lang::Ko, Figure) => "항목",
+        (Lang::En, Figure) => "Figure",
+        (Lang::Ko, SandboxStart) => "샌드박스 시작 (RunPodSandbox, ms)",
+        (Lang::En, SandboxStart) => "Sandbox start (RunPodSandbox, ms)",
+        (Lang::Ko, ScheduledToStarted) => "Scheduled부터 Started까지 (ms, 이미지 받기 포함)",
+        (Lang::En, ScheduledToStarted) => "Scheduled to Started (ms, image pull included)",
+        (Lang::Ko, SandboxMemory) => "샌드박스당 메모리 (MiB)",
+        (Lang::En, SandboxMemory) => "Memory per sandbox (MiB)",
+        (Lang::Ko, DaemonMemory) => "런타임 데몬 메모리 (MiB)",
+        (Lang::En, DaemonMemory) => "Runtime daemon memory (MiB)",
+        (Lang::Ko, Sources) => "출처",
+        (Lang::En, Sources) => "Sources",
     }
 }

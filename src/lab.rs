@@ -4,20 +4,23 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
+use nodelab_engine::compare::{self, Setup};
 use nodelab_engine::lab::LabAction;
 use nodelab_engine::report::pod_rows;
-use nodelab_engine::{Kind, Object, ObjectRef, SimTime, World, decode_manifests};
+use nodelab_engine::{Kind, Manifest, Object, ObjectRef, SimTime, World, decode_manifests};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::actions::{ActionPanel, Target, taken_list};
+use crate::cri_view::{cri_calls_panel, crictl_panel, use_cri_ui};
 use crate::dom::event_value;
 use crate::i18n::{Key, Lang, t};
 use crate::pod_view::pod_detail;
+use crate::runtime_view::{compare_panel, runtime_switcher, use_compare_ui};
 use crate::scenarios::Scenario;
 
 /// Seed of the lab's runs.
-const SEED: u64 = 1;
+pub const SEED: u64 = 1;
 /// Wall-clock period of the play loop.
 const TICK_MS: u32 = 100;
 /// Simulated time per tick while playing (10× real time).
@@ -53,6 +56,8 @@ pub struct LabState {
     applied: usize,
     /// Why the learner's last action failed.
     action_error: Option<String>,
+    /// The container runtime and handler the learner chose (`None`: as the manifests say).
+    setup: Option<Setup>,
 }
 
 /// What the learner can do.
@@ -79,17 +84,28 @@ pub enum LabMsg {
     Select(ObjectRef),
     /// Take a lab action now.
     Act(LabAction),
+    /// Run the current YAML on this runtime and handler, from t = 0.
+    Setup(Setup),
 }
 
-/// Builds the world for a manifest text, or the error to show.
-fn load(text: &str) -> Result<World, String> {
-    let manifests = decode_manifests("pod.yaml", text).map_err(|errs| {
+/// Decodes a manifest text, or the errors to show (one per line).
+pub fn decode(text: &str) -> Result<Vec<Manifest>, String> {
+    decode_manifests("pod.yaml", text).map_err(|errs| {
         errs.iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("\n")
-    })?;
-    World::from_manifests(&manifests, Some(SEED)).map_err(|e| e.to_string())
+    })
+}
+
+/// Builds the world for a manifest text on `setup` (or as the manifests say), or the error to
+/// show.
+fn load(text: &str, setup: Option<Setup>) -> Result<World, String> {
+    let manifests = decode(text)?;
+    match setup {
+        Some(setup) => compare::world_for(&manifests, Some(SEED), setup),
+        None => World::from_manifests(&manifests, Some(SEED)).map_err(|e| e.to_string()),
+    }
 }
 
 impl LabState {
@@ -97,7 +113,7 @@ impl LabState {
     pub fn new() -> LabState {
         let scenario = Scenario::ALL[0];
         let text = scenario.manifest();
-        let world = load(text).unwrap_or_else(|_| World::new(SEED));
+        let world = load(text, None).unwrap_or_else(|_| World::new(SEED));
         LabState {
             scenario,
             text: text.to_owned(),
@@ -110,12 +126,14 @@ impl LabState {
             taken: Vec::new(),
             applied: 0,
             action_error: None,
+            setup: None,
         }
     }
 
-    /// Loads the editor text into a fresh world; keeps the old one on an error.
-    fn apply(&mut self) {
-        match load(&self.text) {
+    /// Loads the editor text into a fresh world; keeps the old one on an error. Returns whether
+    /// it loaded.
+    fn apply(&mut self) -> bool {
+        let loaded = match load(&self.text, self.setup) {
             Ok(world) => {
                 self.initial = world.clone();
                 self.world = world;
@@ -125,10 +143,30 @@ impl LabState {
                 self.taken.clear();
                 self.applied = 0;
                 self.action_error = None;
+                true
             }
-            Err(e) => self.error = Some(e),
-        }
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        };
         self.playing = false;
+        loaded
+    }
+
+    /// The runtime and handler names the switcher shows: the learner's choice, else the first
+    /// node's runtime and its default handler.
+    pub fn setup_names(&self) -> (&'static str, &'static str) {
+        if let Some(s) = self.setup {
+            return (s.runtime.name, s.handler.name);
+        }
+        let runtime = self.world.kubelets().values().next().map(|k| &k.runtime);
+        (
+            runtime.map_or("containerd", |r| r.profile.name),
+            runtime
+                .and_then(|r| r.handlers.first())
+                .map_or("runc", |h| h.name),
+        )
     }
 
     /// The next recorded action the world has not seen yet (after a rewind).
@@ -247,13 +285,21 @@ impl Reducible for LabState {
                 s.apply();
             }
             LabMsg::Edit(text) => s.text = text,
-            LabMsg::Apply => s.apply(),
+            LabMsg::Apply => {
+                s.apply();
+            }
             LabMsg::Reset => {
                 s.text = s.scenario.manifest().to_owned();
                 s.apply();
             }
             LabMsg::Play => s.playing = true,
             LabMsg::Pause => s.playing = false,
+            LabMsg::Setup(setup) => {
+                let before = s.setup.replace(setup);
+                if !s.apply() {
+                    s.setup = before;
+                }
+            }
             LabMsg::Tick => {
                 let next = s.world.now().plus_millis(SIM_MS_PER_TICK);
                 s.advance(next);
@@ -321,6 +367,12 @@ pub fn Lab(props: &LabProps) -> Html {
         let previous_logs = previous_logs.clone();
         Callback::from(move |v: bool| previous_logs.set(v))
     };
+    let cri_ui = use_cri_ui();
+    let compare_ui = use_compare_ui();
+    let on_setup = {
+        let state = state.clone();
+        Callback::from(move |s: Setup| state.dispatch(LabMsg::Setup(s)))
+    };
     let rows = pod_rows(&state.world);
     let shown = state.shown_pod();
     let events = state.world.events().all();
@@ -346,6 +398,8 @@ pub fn Lab(props: &LabProps) -> Html {
                     if let Some(err) = &state.error {
                         <pre class="yaml-error" data-testid="yaml-error" role="alert">{ err }</pre>
                     }
+                    { runtime_switcher(lang, state.setup_names(), on_setup) }
+                    { compare_panel(lang, &state.text, &compare_ui) }
                 </div>
                 <div class="views">
                     <div class="transport" role="toolbar">
@@ -412,6 +466,10 @@ pub fn Lab(props: &LabProps) -> Html {
                         }) }
                     </ol>
                 </div>
+            </div>
+            <div class="cri-views">
+                { cri_calls_panel(lang, &state.world, &cri_ui) }
+                { crictl_panel(lang, &state.world, state.target().node.as_deref(), &cri_ui) }
             </div>
             { pod_detail(lang, &state.world, shown.as_ref(), *previous_logs, on_previous) }
         </section>
@@ -533,6 +591,42 @@ mod tests {
         assert_eq!(s.taken.len(), 1);
         assert_eq!(s.applied, 1);
         assert!(matches!(s.taken[0].action, LabAction::DeletePod { .. }));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_setup_change_reruns_the_current_yaml_from_zero() {
+        let runsc = Setup::named("containerd", "runsc").expect("containerd runs runsc");
+        let mut msgs: Vec<LabMsg> = vec![
+            LabMsg::Tick,
+            LabMsg::Edit(
+                Scenario::NginxPod
+                    .manifest()
+                    .replace("nginx:1.27", "nginx:1.27 "),
+            ),
+        ];
+        msgs.push(LabMsg::Setup(runsc));
+        msgs.extend((0..10).map(|_| LabMsg::Tick));
+        let s = reduce(Rc::new(LabState::new()), msgs);
+        assert!(s.error.is_none(), "{:?}", s.error);
+        assert_eq!(s.setup_names(), ("containerd", "runsc"));
+        assert!(s.text.contains("nginx:1.27 "), "the editor text is kept");
+        let run = s
+            .world
+            .cri_calls()
+            .iter()
+            .find(|c| c.method == "RunPodSandbox");
+        assert_eq!(run.map(|c| c.duration_ms), Some(600));
+
+        // A broken manifest keeps the old world and set-up.
+        let broken = reduce(
+            s,
+            vec![
+                LabMsg::Edit("kind: [".to_owned()),
+                LabMsg::Setup(Setup::named("cri-o", "runc").expect("cri-o runs runc")),
+            ],
+        );
+        assert!(broken.error.is_some());
+        assert_eq!(broken.setup_names(), ("containerd", "runsc"));
     }
 
     #[wasm_bindgen_test]

@@ -1,11 +1,13 @@
 //! The nodelab web app: the course shell (hash routes, language switch) around the lab.
 
 mod actions;
+mod cri_view;
 mod dom;
 mod i18n;
 mod lab;
 mod panic_banner;
 mod pod_view;
+mod runtime_view;
 mod scenarios;
 
 use i18n::{Key, Lang, t};

@@ -2,18 +2,10 @@
 // action buttons, driven through the liveness-http and nginx-pod scenarios.
 
 import assert from 'node:assert/strict';
-import { atTimeZero, eventually, labTest, textOf, waitForLab } from './lib/harness.mjs';
+import { atTimeZero, eventually, labTest, playUntil, textOf, waitForLab } from './lib/harness.mjs';
 
 /** The probe message the kubelet records when agnhost's /healthz starts answering 500. */
 const PROBE_FAILED = 'Liveness probe failed: HTTP probe failed with statuscode: 500';
-
-/**
- * Seconds shown by the sim-time output (`12.345s`), or NaN.
- * @param {import('playwright-core').Page} page
- */
-async function simSeconds(page) {
-  return Number.parseFloat((await textOf(page, '[data-testid=sim-time]')) ?? '');
-}
 
 /**
  * Loads a lesson scenario through the picker and waits for its pod row.
@@ -27,18 +19,6 @@ async function loadScenario(page, scenario, pod) {
     async () => (await page.locator(`tr[data-pod="${pod}"]`).count()) === 1,
     `the ${pod} row after loading ${scenario}`,
   );
-}
-
-/**
- * Plays until the simulated time reaches `seconds`, then pauses.
- * @param {import('playwright-core').Page} page
- * @param {number} seconds
- */
-async function playUntil(page, seconds) {
-  await page.locator('[data-testid=play]').click();
-  await eventually(async () => (await simSeconds(page)) >= seconds, `sim-time to reach ${seconds}s`, 30_000);
-  await page.locator('[data-testid=pause]').click();
-  await page.locator('[data-testid=play]').waitFor({ state: 'visible' });
 }
 
 /**

@@ -310,7 +310,12 @@ pub fn run() -> ExitCode {
             "browser tests at /",
             &root_dist,
             "/",
-            &["smoke.test.mjs", "lab.test.mjs", "pod.test.mjs"],
+            &[
+                "smoke.test.mjs",
+                "lab.test.mjs",
+                "pod.test.mjs",
+                "cri.test.mjs",
+            ],
         );
     } else {
         tally.blocked("browser tests at /", "the release build failed");

@@ -170,3 +170,23 @@ export async function labState(page) {
     pods: await textOf(page, '[data-testid=pods-table]'),
   };
 }
+
+/**
+ * Seconds shown by the sim-time output (`12.345s`), or NaN.
+ * @param {import('playwright-core').Page} page
+ */
+export async function simSeconds(page) {
+  return Number.parseFloat((await textOf(page, '[data-testid=sim-time]')) ?? '');
+}
+
+/**
+ * Plays until the simulated time reaches `seconds`, then pauses.
+ * @param {import('playwright-core').Page} page
+ * @param {number} seconds
+ */
+export async function playUntil(page, seconds) {
+  await page.locator('[data-testid=play]').click();
+  await eventually(async () => (await simSeconds(page)) >= seconds, `sim-time to reach ${seconds}s`, 30_000);
+  await page.locator('[data-testid=pause]').click();
+  await page.locator('[data-testid=play]').waitFor({ state: 'visible' });
+}
