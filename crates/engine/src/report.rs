@@ -264,6 +264,15 @@ pub fn rfc3339_to_ms(ts: &str) -> u64 {
 
 /// Lays out rows like kubectl's tabwriter: left-aligned columns separated by three spaces.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    aligned(headers, rows, 0)
+        .lines()
+        .map(|l| l.trim_end().to_owned() + "\n")
+        .collect()
+}
+
+/// Go's tabwriter with padding 3 and `min_width`: each column as wide as its widest cell plus
+/// 3 (at least `min_width`); the last column is not padded.
+pub fn aligned(headers: &[&str], rows: &[Vec<String>], min_width: usize) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -276,10 +285,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             if i + 1 == cells.len() {
                 out.push_str(cell);
             } else {
-                out.push_str(&format!("{cell:<width$}", width = w + 3));
+                let width = (w + 3).max(min_width);
+                out.push_str(&format!("{cell:<width$}"));
             }
         }
-        out.trim_end().to_owned() + "\n"
+        out + "\n"
     };
     let mut out = line(headers.to_vec());
     for row in rows {

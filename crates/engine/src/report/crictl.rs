@@ -21,32 +21,9 @@ fn short(id: &str) -> String {
         .collect()
 }
 
-/// cri-tools `newTableDisplay(20, 1, 3, ' ', 0)`: each column as wide as its widest cell plus
-/// 3, at least 20; the last column is not padded.
+/// cri-tools `newTableDisplay(20, 1, 3, ' ', 0)`: minimum width 20, padding 3.
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut out = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i + 1 == cells.len() {
-                out.push_str(cell);
-            } else {
-                let width = (w + 3).max(20);
-                out.push_str(&format!("{cell:<width$}"));
-            }
-        }
-        out + "\n"
-    };
-    let mut out = line(headers.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
+    super::aligned(headers, rows, 20)
 }
 
 /// go-units `HumanDuration`.
