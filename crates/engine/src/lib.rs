@@ -20,6 +20,8 @@ pub mod events;
 pub mod journal;
 pub mod kubelet;
 pub mod lab;
+pub mod net;
+pub mod proxy;
 pub mod report;
 pub mod scheduler;
 pub mod world;

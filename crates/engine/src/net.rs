@@ -1,0 +1,4 @@
+//! The cluster network outside kube-proxy's rules: packets, connection tracking, cluster DNS
+//! and routing between nodes.
+
+pub mod packet;
