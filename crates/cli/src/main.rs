@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use nodelab_engine::report::describe::describe_pod;
-use nodelab_engine::report::{cri_trace, events_table, pods_table, run_report, top_table};
+use nodelab_engine::report::{
+    cri_trace, events_table, pods_table, run_report, top_table, traffic_table,
+};
 use nodelab_engine::time::parse_duration;
 use nodelab_engine::{Kind, Manifest, ObjectRef, SimTime, World, decode_manifests};
 
@@ -64,6 +66,63 @@ enum Command {
     Crictl {
         #[command(subcommand)]
         view: CrictlView,
+    },
+    /// Feed Services and EndpointSlices to one node's kube-proxy and print what it programs,
+    /// in the real tool's format (`iptables-save`; `ipvsadm -Ln` with ipsets and iptables;
+    /// the `nft -f` transaction).
+    Rules {
+        /// Multi-document YAML: Services and EndpointSlices (used as written), or workloads
+        /// to simulate first.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// kube-proxy's mode.
+        #[arg(long, default_value = "iptables")]
+        mode: String,
+        /// The IPVS scheduler (`--mode ipvs`).
+        #[arg(long, default_value = "rr")]
+        scheduler: String,
+        /// The node kube-proxy runs on (endpoints with this `nodeName` are local).
+        #[arg(long)]
+        node_name: Option<String>,
+        /// The node's IP.
+        #[arg(long)]
+        node_ip: Option<String>,
+        /// `--cluster-cidr` (the pod network; traffic from outside it is masqueraded).
+        #[arg(long, default_value = "10.244.0.0/16")]
+        cluster_cidr: String,
+        /// The Service CIDR.
+        #[arg(long, default_value = "10.96.0.0/12")]
+        service_cidr: String,
+        /// For nftables: `list` prints `nft list table ip kube-proxy` instead of the
+        /// transaction.
+        #[arg(long, value_enum, default_value_t = RulesView::Programmed)]
+        view: RulesView,
+        /// With workloads: the simulated time to read the objects at.
+        #[arg(long, default_value = "1m")]
+        until: String,
+        /// With workloads: the seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Simulate, then trace one request step by step: DNS, each netfilter / IPVS / nft
+    /// decision with the rule matched, NAT, conntrack, the chosen endpoint, the reply.
+    Trace {
+        /// Multi-document YAML files: Kubernetes objects plus an optional Lab.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The client: `pod/NAME`, `pod/NAMESPACE/NAME`, `node/NAME` or `external:IP`.
+        #[arg(long)]
+        from: String,
+        /// The destination: `HOST[:PORT]` (a Service name, cluster IP, node IP and node
+        /// port, load-balancer or external IP).
+        #[arg(long)]
+        to: String,
+        /// When to send it (simulated time).
+        #[arg(long, default_value = "1m")]
+        at: String,
+        /// Seed of the run's random generator.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Validate a lessons folder: every scenario parses and runs.
     Check {
@@ -136,6 +195,15 @@ enum CrictlView {
     },
 }
 
+/// Which text `nodelab rules` prints.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RulesView {
+    /// What kube-proxy programs (for nftables: the `nft -f` transaction).
+    Programmed,
+    /// nftables only: `nft list table ip kube-proxy`.
+    List,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -174,6 +242,38 @@ fn main() -> ExitCode {
             (top, journal, cri),
         )),
         Command::Crictl { view } => report(crictl(&view)),
+        Command::Rules {
+            files,
+            mode,
+            scheduler,
+            node_name,
+            node_ip,
+            cluster_cidr,
+            service_cidr,
+            view,
+            until,
+            seed,
+        } => report(rules(
+            &files,
+            RulesFlags {
+                mode,
+                scheduler,
+                node_name,
+                node_ip,
+                cluster_cidr,
+                service_cidr,
+            },
+            view,
+            &until,
+            seed,
+        )),
+        Command::Trace {
+            files,
+            from,
+            to,
+            at,
+            seed,
+        } => report(trace(&files, &from, &to, &at, seed)),
         Command::Check { dir } => {
             let report = nodelab_content::check(&dir);
             println!("{report}");
@@ -243,6 +343,112 @@ fn crictl(view: &CrictlView) -> Result<String, Vec<String>> {
     })
 }
 
+/// kube-proxy's flags as `nodelab rules` takes them.
+struct RulesFlags {
+    mode: String,
+    scheduler: String,
+    node_name: Option<String>,
+    node_ip: Option<String>,
+    cluster_cidr: String,
+    service_cidr: String,
+}
+
+/// Feeds the files' Services and EndpointSlices to one kube-proxy and renders its rules.
+fn rules(
+    files: &[PathBuf],
+    flags: RulesFlags,
+    view: RulesView,
+    until: &str,
+    seed: Option<u64>,
+) -> Result<String, Vec<String>> {
+    use nodelab_engine::proxy::{Mode, ProxyConfig, Scheduler, dataplane, feed};
+    let bad =
+        |flag: &str, value: &str, why: String| vec![format!("nodelab: --{flag} {value:?}: {why}")];
+    let mode = Mode::parse(&flags.mode).ok_or_else(|| {
+        bad(
+            "mode",
+            &flags.mode,
+            "want iptables, ipvs, nftables or userspace".to_owned(),
+        )
+    })?;
+    let scheduler = Scheduler::parse(&flags.scheduler).ok_or_else(|| {
+        bad(
+            "scheduler",
+            &flags.scheduler,
+            "want rr, wrr, lc, wlc, lblc, lblcr, sh, dh, sed, nq or mh".to_owned(),
+        )
+    })?;
+    let defaults = ProxyConfig::default();
+    let node_ip = match &flags.node_ip {
+        Some(ip) => ip
+            .parse()
+            .map_err(|_| bad("node-ip", ip, "not an IPv4 address".to_owned()))?,
+        None => defaults.node_ip,
+    };
+    let config = ProxyConfig {
+        node_name: flags.node_name.clone().unwrap_or(defaults.node_name),
+        node_ip,
+        zone: None,
+        cluster_cidr: Some(
+            flags
+                .cluster_cidr
+                .parse()
+                .map_err(|e| bad("cluster-cidr", &flags.cluster_cidr, format!("{e}")))?,
+        ),
+        service_cidr: flags
+            .service_cidr
+            .parse()
+            .map_err(|e| bad("service-cidr", &flags.service_cidr, format!("{e}")))?,
+        mode,
+        scheduler,
+    };
+    let until = parse_duration(until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
+    let mut manifests = Vec::new();
+    for file in files {
+        manifests.extend(load(file)?);
+    }
+    let state = feed::proxy_state(
+        &manifests,
+        config,
+        flags.node_ip.is_some(),
+        SimTime::from_millis(until),
+        seed,
+    )
+    .map_err(|e| vec![e.to_string()])?;
+    let plane = dataplane(&state);
+    match view {
+        RulesView::Programmed => Ok(plane.render()),
+        RulesView::List => plane.list_view().ok_or_else(|| {
+            vec![format!(
+                "nodelab: --view list: only nftables mode has a second view (mode is {mode})"
+            )]
+        }),
+    }
+}
+
+/// Simulates the files to `at` and traces one request.
+fn trace(
+    files: &[PathBuf],
+    from: &str,
+    to: &str,
+    at: &str,
+    seed: Option<u64>,
+) -> Result<String, Vec<String>> {
+    let source = nodelab_engine::net::trace::Source::parse(from)
+        .map_err(|e| vec![format!("nodelab: --from: {e}")])?;
+    let at = parse_duration(at).map_err(|e| vec![format!("nodelab: --at: {e}")])?;
+    let mut manifests = Vec::new();
+    for file in files {
+        manifests.extend(load(file)?);
+    }
+    let mut world = World::from_manifests(&manifests, seed).map_err(|e| vec![e.to_string()])?;
+    world.advance_to(SimTime::from_millis(at));
+    let trace = world
+        .trace(&source, to)
+        .map_err(|e| vec![format!("nodelab: {e}")])?;
+    Ok(trace.render())
+}
+
 fn load(file: &Path) -> Result<Vec<Manifest>, Vec<String>> {
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file)
@@ -301,6 +507,9 @@ fn run(
         }
         Format::Text => {
             let mut out = format!("{}\n{}", events_table(&world), pods_table(&world));
+            if !world.traffic().is_empty() {
+                out.push_str(&format!("\n{}", traffic_table(&world)));
+            }
             if top {
                 out.push_str(&format!("\n{}", top_table(&world)));
             }

@@ -2655,7 +2655,9 @@ impl Kubelet {
                 };
                 result.map_err(|e| format!("{path}: {e}"))?;
             }
-            LabAction::DeletePod { .. } | LabAction::NodeNotReady { .. } => {}
+            LabAction::DeletePod { .. }
+            | LabAction::NodeNotReady { .. }
+            | LabAction::Traffic(_) => {}
         }
         self.schedule_wake(ctx, &key, &id);
         self.queue_sync(ctx, &key, 0);
@@ -2703,6 +2705,25 @@ impl Kubelet {
             .and_then(|w| w.containers.get(container))
             .map(|r| r.history.as_slice())
             .unwrap_or_default()
+    }
+
+    /// How the pod answers a connection to its IP on `port` with `GET path` at `now` (what
+    /// a probe or a client reaching the pod gets).
+    pub fn serve(&self, key: &ObjectRef, port: u16, path: &str, now: SimTime) -> Answer {
+        let Some(w) = self.workers.get(key) else {
+            return Answer::Refused;
+        };
+        let Some(sandbox) = &w.sandbox else {
+            return Answer::Refused;
+        };
+        let empty = BTreeMap::new();
+        self.runtime.answer(
+            sandbox,
+            port,
+            path,
+            now,
+            w.volumes.as_ref().unwrap_or(&empty),
+        )
     }
 
     /// The runtime container id of a pod's container (current instance).
@@ -2768,20 +2789,7 @@ impl ProbeTarget for KubeletTarget<'_, '_, '_> {
             .exec(self.ctx, self.key, self.id, argv, timeout_s)
     }
     fn http(&self, port: u16, path: &str) -> Answer {
-        let Some(w) = self.kubelet.workers.get(self.key) else {
-            return Answer::Refused;
-        };
-        let Some(sandbox) = &w.sandbox else {
-            return Answer::Refused;
-        };
-        let empty = BTreeMap::new();
-        self.kubelet.runtime.answer(
-            sandbox,
-            port,
-            path,
-            self.ctx.now,
-            w.volumes.as_ref().unwrap_or(&empty),
-        )
+        self.kubelet.serve(self.key, port, path, self.ctx.now)
     }
     fn grpc(&self, port: u16) -> Option<&'static str> {
         let sandbox = self.kubelet.workers.get(self.key)?.sandbox.clone()?;

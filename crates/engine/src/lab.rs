@@ -70,6 +70,8 @@ pub enum LabAction {
         /// Grace period override.
         grace_period_seconds: Option<i64>,
     },
+    /// Send requests through the cluster network.
+    Traffic(crate::world::TrafficSpec),
     /// Stop the node's kubelet: the node goes `NotReady` (Unknown) once the node lifecycle
     /// controller notices.
     NodeNotReady {
@@ -128,6 +130,16 @@ impl LabAction {
             "nodeNotReady" => LabAction::NodeNotReady {
                 node: step.node.clone()?,
             },
+            "traffic" => LabAction::Traffic(crate::world::TrafficSpec {
+                from: crate::net::trace::Source::parse(step.from.as_deref()?).ok()?,
+                to: step.to.clone()?,
+                requests: step.requests.unwrap_or(1),
+                path: step.path.clone().unwrap_or_else(|| "/".to_owned()),
+                client: crate::world::ClientOptions {
+                    pool: step.pool.unwrap_or(0),
+                    retries: step.retries.unwrap_or(0),
+                },
+            }),
             _ => return None,
         })
     }
@@ -142,7 +154,7 @@ impl LabAction {
             | LabAction::GrowMemory { pod, .. }
             | LabAction::Hang { pod, .. }
             | LabAction::DeletePod { pod, .. } => Some(pod),
-            LabAction::NodeNotReady { .. } => None,
+            LabAction::NodeNotReady { .. } | LabAction::Traffic(_) => None,
         }
     }
 
@@ -175,6 +187,13 @@ impl LabAction {
                 None => format!("kubectl delete pod {}", pod.name),
             },
             LabAction::NodeNotReady { node } => format!("kubelet on {node} stops"),
+            LabAction::Traffic(t) => format!(
+                "{} sends {} request{} to {}",
+                t.from,
+                t.requests,
+                if t.requests == 1 { "" } else { "s" },
+                t.to
+            ),
         }
     }
 }

@@ -6,8 +6,10 @@
 //! format and it processes packets at the netfilter hooks, so a packet trace walks the very
 //! rules that are printed.
 
+pub mod feed;
 pub mod iptables;
 pub mod ipvs;
+pub mod kube_proxy;
 pub mod nftables;
 pub mod userspace;
 
@@ -699,6 +701,12 @@ pub trait Dataplane {
     /// POSTROUTING), or drop / reject it. Established connections never reach this: conntrack
     /// handles them.
     fn hook(&self, hook: Hook, packet: &mut Packet, ctx: &mut HookCtx<'_>) -> Verdict;
+
+    /// A second text view, where the mode has one (nftables: `nft list table ip
+    /// kube-proxy` beside the `nft -f` transaction).
+    fn list_view(&self) -> Option<String> {
+        None
+    }
 
     /// Addresses the mode binds to the node besides its own IPs (IPVS binds every service
     /// VIP to `kube-ipvs0`), so the router delivers packets for them to `INPUT`.

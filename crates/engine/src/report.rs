@@ -43,7 +43,41 @@ pub fn run_report(world: &World) -> Value {
         "events": events,
         "criCalls": world.cri_calls(),
         "journal": world.journal(),
+        "traffic": world.traffic().iter().map(traffic_json).collect::<Vec<_>>(),
     })
+}
+
+/// One batch of requests as `nodelab run --format json` reports it.
+fn traffic_json(run: &crate::world::TrafficRun) -> Value {
+    json!({
+        "time": run.time.as_secs_f64(),
+        "from": run.spec.from.to_string(),
+        "to": run.spec.to,
+        "requests": run.spec.requests,
+        "pool": run.spec.client.pool,
+        "retries": run.spec.client.retries,
+        "newConnections": run.results.iter().filter(|r| r.new_connection).count(),
+        "rulesEvaluated": run.evaluated,
+        "distribution": run.distribution(),
+    })
+}
+
+/// The requests sent (lab `traffic` actions): one row per batch and destination, with how
+/// many requests each backend received.
+pub fn traffic_table(world: &World) -> String {
+    let mut rows = Vec::new();
+    for run in world.traffic() {
+        for (backend, n) in run.distribution() {
+            rows.push(vec![
+                format!("{}s", run.time.as_millis() / 1000),
+                run.spec.from.to_string(),
+                run.spec.to.clone(),
+                backend,
+                format!("{n}/{}", run.spec.requests),
+            ]);
+        }
+    }
+    table(&["TIME", "FROM", "TO", "BACKEND", "REQUESTS"], &rows)
 }
 
 /// One row of `kubectl get pods -o wide`.

@@ -18,10 +18,16 @@ use crate::kubelet::{
     EVICTION_HARD_MEMORY, HOUSEKEEPING_PERIOD_MS, Kubelet, PLEG_RELIST_PERIOD_MS,
 };
 use crate::lab::LabAction;
+use crate::proxy::kube_proxy::KubeProxy;
+use crate::proxy::{Mode, ProxyConfig, Scheduler};
 use crate::rng::SimRng;
 use crate::sched::EventQueue;
 use crate::scheduler;
 use crate::time::SimTime;
+
+mod traffic;
+
+pub use traffic::{ClientOptions, RequestResult, TrafficRun, TrafficSpec};
 
 /// Kubernetes version the simulated nodes report.
 pub const KUBERNETES_VERSION: &str = "v1.33.4";
@@ -104,7 +110,16 @@ pub enum Task {
         /// Node.
         node: String,
     },
+    /// A node's kube-proxy re-programs its rules (`syncProxyRules`).
+    ProxySync {
+        /// Node.
+        node: String,
+    },
 }
+
+/// The cluster's pod network (kind's default `podSubnet`), split into one `/24` per node; it
+/// is kube-proxy's `--cluster-cidr`.
+pub const CLUSTER_CIDR: &str = "10.244.0.0/16";
 
 /// How long the node lifecycle controller waits for a silent kubelet before it marks the
 /// node `Unknown` (`--node-monitor-grace-period`, 40 s).
@@ -123,6 +138,10 @@ pub struct World {
     cri_log: Vec<CriCall>,
     journal: Vec<crate::journal::JournalEntry>,
     kubelets: BTreeMap<String, Kubelet>,
+    proxies: BTreeMap<String, KubeProxy>,
+    /// Pooled client connections by (client and destination, slot).
+    connections: BTreeMap<(String, u32), traffic::OpenConnection>,
+    traffic: Vec<TrafficRun>,
     watch_cursor: usize,
     schedule_queued: bool,
     processed: u64,
@@ -160,6 +179,9 @@ impl World {
             cri_log: Vec::new(),
             journal: Vec::new(),
             kubelets: BTreeMap::new(),
+            proxies: BTreeMap::new(),
+            connections: BTreeMap::new(),
+            traffic: Vec::new(),
             watch_cursor: 0,
             schedule_queued: false,
             processed: 0,
@@ -376,6 +398,33 @@ impl World {
                 },
             );
             self.kubelets.insert(spec.name.clone(), kubelet);
+            let config = ProxyConfig {
+                node_name: spec.name.clone(),
+                node_ip: node_ip.parse().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+                zone: spec.zone.clone(),
+                cluster_cidr: CLUSTER_CIDR.parse().ok(),
+                service_cidr: crate::apiserver::DEFAULT_SERVICE_CIDR
+                    .parse()
+                    .unwrap_or_default(),
+                mode: lab
+                    .proxy_mode
+                    .as_deref()
+                    .and_then(Mode::parse)
+                    .unwrap_or_default(),
+                scheduler: lab
+                    .ipvs_scheduler
+                    .as_deref()
+                    .and_then(Scheduler::parse)
+                    .unwrap_or_default(),
+            };
+            self.proxies
+                .insert(spec.name.clone(), KubeProxy::new(config));
+            self.queue.push(
+                self.now,
+                Task::ProxySync {
+                    node: spec.name.clone(),
+                },
+            );
         }
     }
 
@@ -498,6 +547,11 @@ impl World {
                 }
             }
             Task::NodeLost { node } => self.node_lost(&node),
+            Task::ProxySync { node } => {
+                if let Some(p) = self.proxies.get_mut(&node) {
+                    p.sync(self.now, &self.api);
+                }
+            }
         }
         self.dispatch();
     }
@@ -515,6 +569,7 @@ impl World {
                     Err(format!("pods {:?} not found", pod.name))
                 }
             }
+            LabAction::Traffic(spec) => self.send(spec.clone()).map(|_| ()),
             LabAction::NodeNotReady { node } => match self.kubelets.get_mut(node) {
                 Some(k) if !k.stopped => {
                     k.stopped = true;
@@ -730,8 +785,23 @@ impl World {
                             }
                         }
                     }
+                    Kind::Service | Kind::EndpointSlice => self.queue_proxy_syncs(),
                     _ => {}
                 }
+            }
+        }
+    }
+
+    /// Every kube-proxy re-syncs after a Service or EndpointSlice change, at most once per
+    /// `minSyncPeriod`.
+    fn queue_proxy_syncs(&mut self) {
+        for (node, proxy) in &mut self.proxies {
+            if !proxy.sync_queued {
+                proxy.sync_queued = true;
+                self.queue.push(
+                    proxy.next_sync_at(self.now),
+                    Task::ProxySync { node: node.clone() },
+                );
             }
         }
     }
@@ -781,6 +851,11 @@ impl World {
     /// The kubelets, by node name.
     pub fn kubelets(&self) -> &BTreeMap<String, Kubelet> {
         &self.kubelets
+    }
+
+    /// The kube-proxies, by node name.
+    pub fn proxies(&self) -> &BTreeMap<String, KubeProxy> {
+        &self.proxies
     }
 
     /// All objects of one kind.

@@ -35,9 +35,13 @@ pub struct LabSpec {
     /// Worker nodes (default: one `node-1`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<LabNode>,
-    /// `iptables` (default), `ipvs` or `nftables`.
+    /// kube-proxy's mode: `iptables` (default), `ipvs`, `nftables` or `userspace`
+    /// (removed in v1.26; simulated as history).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_mode: Option<String>,
+    /// The IPVS scheduler (`--ipvs-scheduler`, default `rr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipvs_scheduler: Option<String>,
     /// `containerd` (default), `cri-o` or `cri-dockerd` (a node may override it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_runtime: Option<String>,
@@ -92,6 +96,24 @@ pub struct LabStep {
     /// Target node (`nodeNotReady`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// The client (`traffic`): `pod/NAME`, `pod/NAMESPACE/NAME`, `node/NAME` or
+    /// `external:IP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The destination (`traffic`): `host[:port]` — a Service name, a cluster IP, a node IP
+    /// with a node port, a load-balancer or external IP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Number of requests (`traffic`, default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<u32>,
+    /// Client connection pool size (`traffic`; 0, the default, opens a new connection per
+    /// request; 1 is one keep-alive connection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<u32>,
+    /// Client retries on a failed request (`traffic`, default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
 }
 
 /// The lab actions a script (or the UI) can take.
@@ -104,6 +126,7 @@ pub const LAB_ACTIONS: &[&str] = &[
     "hang",
     "deletePod",
     "nodeNotReady",
+    "traffic",
 ];
 
 impl LabStep {
@@ -132,6 +155,15 @@ impl LabStep {
         };
         match self.action.as_str() {
             "nodeNotReady" => need("node", self.node.is_some()),
+            "traffic" => {
+                let from = self
+                    .from
+                    .as_deref()
+                    .ok_or(("from", "Required value".to_owned()))?;
+                crate::net::trace::Source::parse(from)
+                    .map_err(|e| ("from", format!("Invalid value: {from:?}: {e}")))?;
+                need("to", self.to.is_some())
+            }
             _ => {
                 need("pod", self.pod.is_some())?;
                 match self.action.as_str() {
@@ -228,6 +260,31 @@ impl LabSpec {
                     ),
                 ));
             }
+        }
+        if let Some(mode) = &self.proxy_mode
+            && crate::proxy::Mode::parse(mode).is_none()
+        {
+            return Err((
+                "proxyMode".to_owned(),
+                unsupported(
+                    mode,
+                    crate::proxy::Mode::ALL.iter().map(|m| m.as_str()).collect(),
+                ),
+            ));
+        }
+        if let Some(s) = &self.ipvs_scheduler
+            && crate::proxy::Scheduler::parse(s).is_none()
+        {
+            return Err((
+                "ipvsScheduler".to_owned(),
+                unsupported(
+                    s,
+                    crate::proxy::Scheduler::ALL
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect(),
+                ),
+            ));
         }
         if self.pull_bandwidth.is_some_and(|q| q.value() <= 0) {
             return Err((
