@@ -83,6 +83,27 @@ pub fn run_pod_lifecycle(manifests: &[crate::api::Manifest]) -> (usize, Option<W
     (ready(&world), Some(world))
 }
 
+/// Services and endpoints per Service of the rule-generation benchmark.
+pub const RULES_SERVICES: usize = 5_000;
+/// Endpoints per Service of the rule-generation benchmark.
+pub const RULES_ENDPOINTS: usize = 10;
+
+/// kube-proxy's view for the rule-generation benchmark: 5,000 Services × 10 endpoints.
+pub fn rules_state() -> crate::proxy::ProxyState {
+    crate::proxy::scale::synthetic_state(
+        crate::proxy::ProxyConfig::default(),
+        RULES_SERVICES,
+        RULES_ENDPOINTS,
+    )
+}
+
+/// What the rule-generation benchmark times: programming iptables mode from `state` and
+/// rendering its `iptables-save` text. Returns the text's length.
+pub fn iptables_rules(state: &crate::proxy::ProxyState) -> usize {
+    use crate::proxy::Dataplane;
+    crate::proxy::iptables::Iptables::new(state).render().len()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -65,6 +65,35 @@ impl Setup {
     }
 }
 
+/// Builds a world that runs `manifests` with kube-proxy in `mode` (and, for IPVS, with
+/// `scheduler`) on every node: the Lab's proxy settings are replaced (a Lab is added when
+/// the manifests have none).
+pub fn world_with_proxy(
+    manifests: &[Manifest],
+    seed: Option<u64>,
+    mode: crate::proxy::Mode,
+    scheduler: crate::proxy::Scheduler,
+) -> Result<World, String> {
+    let mut docs: Vec<Manifest> = manifests.to_vec();
+    let set = |spec: &mut crate::api::lab::LabSpec| {
+        spec.proxy_mode = Some(mode.as_str().to_owned());
+        spec.ipvs_scheduler = Some(scheduler.as_str().to_owned());
+    };
+    let mut has_lab = false;
+    for m in &mut docs {
+        if let Document::Lab(lab) = &mut m.document {
+            has_lab = true;
+            set(&mut lab.spec);
+        }
+    }
+    if !has_lab {
+        let mut lab = crate::api::lab::Lab::default();
+        set(&mut lab.spec);
+        docs.push(Manifest::synthetic(Document::Lab(lab)));
+    }
+    World::from_manifests(&docs, seed).map_err(|e| e.to_string())
+}
+
 /// Builds a world that runs `manifests` on `setup`: the Lab's runtime is replaced and every
 /// pod without a RuntimeClass gets the set-up's class (created if the manifests lack it).
 pub fn world_for(manifests: &[Manifest], seed: Option<u64>, setup: Setup) -> Result<World, String> {

@@ -6,11 +6,13 @@
 //! format and it processes packets at the netfilter hooks, so a packet trace walks the very
 //! rules that are printed.
 
+pub mod diff;
 pub mod feed;
 pub mod iptables;
 pub mod ipvs;
 pub mod kube_proxy;
 pub mod nftables;
+pub mod scale;
 pub mod userspace;
 
 use std::collections::{BTreeMap, BTreeSet};
