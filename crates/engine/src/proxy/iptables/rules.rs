@@ -523,6 +523,6 @@ mod tests {
     fn thresholds_follow_the_kernel() {
         assert_eq!(probability_threshold("0.5000000000"), 0x4000_0000);
         assert_eq!(probability_threshold("1.0000000000"), 0x8000_0000);
-        assert_eq!(probability_threshold("0.3333333333"), 715_827_882);
+        assert_eq!(probability_threshold("0.3333333333"), 715_827_883);
     }
 }
