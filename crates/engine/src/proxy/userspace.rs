@@ -334,18 +334,18 @@ pub fn affinity_key(service: &str, endpoint: SocketAddrV4) -> String {
 }
 
 impl Dataplane for Userspace {
-    /// `iptables-save` of the portal chains, under a `# iptables-save` line, then the proxy
-    /// sockets kube-proxy listens on.
+    /// `iptables-save` of the portal chains, under a `# iptables-save` line, then the lines
+    /// kube-proxy logs as it opens each proxy socket (`addServiceOnPortInternal`, `-v=2`).
     fn render(&self) -> String {
         let mut out = format!("# iptables-save\n{}", self.iptables_save());
-        out.push_str("\n# kube-proxy proxy sockets\n");
+        out.push_str("\n# kube-proxy log\n");
         for svc in &self.services {
             let _ = writeln!(
                 out,
-                "{} 0.0.0.0:{} -> {}",
-                svc.protocol.lower(),
-                svc.proxy_port,
-                svc.name
+                "Proxying for service \"{}\" on {} port {}",
+                svc.name,
+                svc.protocol.upper(),
+                svc.proxy_port
             );
         }
         out

@@ -204,6 +204,24 @@ mod tests {
         );
     }
 
+    /// The first slots for 10.244.0.2-4:80, from an independent Python transcription of
+    /// `ip_vs_mh.c` and the 64-bit `hsiphash`.
+    #[test]
+    fn table_matches_an_independent_transcription() {
+        let dests: Vec<MhDest> = (2..=4)
+            .map(|i| MhDest {
+                addr: Ipv4Addr::new(10, 244, 0, i),
+                port: 80,
+                last_weight: 1,
+            })
+            .collect();
+        let table = build(&dests);
+        let first: Vec<usize> = table[..12].iter().map(|s| s.unwrap_or(99)).collect();
+        assert_eq!(first, [0, 0, 1, 2, 0, 2, 2, 2, 0, 0, 0, 2]);
+        assert_eq!(table[slot(Ipv4Addr::new(10, 244, 1, 5), 40000)], Some(1));
+        assert_eq!(table[slot(Ipv4Addr::new(10, 244, 1, 5), 40001)], Some(0));
+    }
+
     #[test]
     fn removing_a_backend_moves_only_its_slots() {
         let mk = |i: u8| MhDest {
