@@ -14,23 +14,22 @@
 //! `POSTROUTING` masquerades marked packets and hairpin connections (`KUBE-LOOP-BACK`).
 
 pub mod ipset;
+pub mod iptables;
 pub mod ipvsadm;
 pub mod maglev;
 pub mod netfilter;
 pub mod scheduler;
 pub mod virtual_server;
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use self::ipset::{Entry, IpSet, SetDir};
-use self::netfilter::{Match, MatchEnv, Outcome, RuleBuilder, Ruleset, Table, Target};
+use self::ipset::{Entry, IpSet};
+use self::netfilter::{Match, MatchEnv, Outcome, Ruleset, Table};
 use self::scheduler::{Dest, SchedInput};
-use self::virtual_server::{FLAG_PERSISTENT, FLAG_SOURCE_HASH, RealServer, VirtualServer, VsKind};
+use self::virtual_server::{VirtualServer, VsKind};
 use super::{
-    Categorized, Dataplane, Hook, HookCtx, Protocol, ProxyConfig, ProxyRuntime, ProxyState,
-    RuleHit, Scheduler, ServicePortInfo, Verdict,
+    Dataplane, Hook, HookCtx, Protocol, ProxyConfig, ProxyRuntime, ProxyState, RuleHit, Verdict,
 };
 use crate::net::packet::Packet;
 
@@ -39,17 +38,6 @@ pub const DUMMY_DEVICE: &str = "kube-ipvs0";
 
 /// kube-proxy's masquerade mark (`--masquerade-bit` 14).
 pub const MASQ_MARK: u32 = 0x4000;
-
-const KUBE_SERVICES: &str = "KUBE-SERVICES";
-const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
-const KUBE_NODE_PORT: &str = "KUBE-NODE-PORT";
-const KUBE_LOAD_BALANCER: &str = "KUBE-LOAD-BALANCER";
-const KUBE_MARK_MASQ: &str = "KUBE-MARK-MASQ";
-const KUBE_FORWARD: &str = "KUBE-FORWARD";
-const KUBE_PROXY_FIREWALL: &str = "KUBE-PROXY-FIREWALL";
-const KUBE_SOURCE_RANGES_FIREWALL: &str = "KUBE-SOURCE-RANGES-FIREWALL";
-const KUBE_IPVS_FILTER: &str = "KUBE-IPVS-FILTER";
-const KUBE_IPVS_OUT_FILTER: &str = "KUBE-IPVS-OUT-FILTER";
 
 /// What IPVS mode programs on one node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +81,7 @@ impl Ipvs {
             let cat = state.categorize(svc);
             let proto = svc.protocol;
             let vs = |kind, address, port, only_local| {
-                virtual_server(state, svc, &cat, kind, address, port, only_local)
+                virtual_server::build(state, svc, &cat, kind, address, port, only_local)
             };
             // Hairpin: every local endpoint, ready or not.
             for ep in state.endpoints_of(svc).iter().filter(|e| e.is_local) {
@@ -207,7 +195,7 @@ impl Ipvs {
         for ip in &bound {
             add(&mut sets, ipset::IPVS_IPS, Entry::Ip(*ip));
         }
-        let rules = write_rules(&config, &sets, &lb_no_node_access);
+        let rules = iptables::write_rules(&config, &sets, &lb_no_node_access);
         Ipvs {
             config,
             virtual_servers,
@@ -414,461 +402,6 @@ enum IpvsOutcome {
 /// The runtime list holding a virtual server's persistence templates for one real server.
 pub fn persistence_key(vs_key: &str, dest: &Dest) -> String {
     format!("{vs_key} persistent -> {}", dest.endpoint())
-}
-
-/// One virtual server for a service port address (`syncService` + `syncEndpoint`).
-fn virtual_server(
-    state: &ProxyState,
-    svc: &ServicePortInfo,
-    cat: &Categorized<'_>,
-    kind: VsKind,
-    address: Ipv4Addr,
-    port: u16,
-    only_local: bool,
-) -> VirtualServer {
-    let scheduler = state.config.scheduler;
-    let mut flags = 0;
-    let mut timeout = 0;
-    if let Some(t) = svc.sticky_seconds {
-        flags |= FLAG_PERSISTENT;
-        timeout = t;
-    }
-    if scheduler == Scheduler::Mh {
-        flags |= FLAG_SOURCE_HASH;
-    }
-    // Local-only virtual servers with no local endpoint fall back to the cluster endpoints
-    // (kubernetes#97081) so pods on this node can still reach the service.
-    let local_in_use = only_local && !cat.local.is_empty();
-    let in_use = if local_in_use {
-        &cat.local
-    } else {
-        &cat.cluster
-    };
-    let mut real_servers: Vec<RealServer> = in_use
-        .iter()
-        .map(|ep| RealServer {
-            address: ep.ip,
-            port: ep.port,
-            weight: 1,
-        })
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    real_servers.sort_by_key(|rs| (rs.address, rs.port));
-    // Graceful termination applies to TCP only (`IsRsGracefulTerminationNeeded`).
-    let draining: Vec<RealServer> = if svc.protocol == Protocol::Tcp {
-        state
-            .endpoints_of(svc)
-            .iter()
-            .filter(|ep| ep.terminating && (!local_in_use || ep.is_local))
-            .filter(|ep| {
-                !real_servers
-                    .iter()
-                    .any(|rs| rs.address == ep.ip && rs.port == ep.port)
-            })
-            .map(|ep| RealServer {
-                address: ep.ip,
-                port: ep.port,
-                weight: 0,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    VirtualServer {
-        service: svc.name.clone(),
-        kind,
-        protocol: svc.protocol,
-        address,
-        port,
-        scheduler,
-        flags,
-        timeout,
-        real_servers,
-        draining,
-    }
-}
-
-/// The iptables rules of one sync: `createAndLinkKubeChain` (jumps from the built-in chains,
-/// each prepended, so the last one listed comes first) and `writeIptablesRules`.
-fn write_rules(
-    config: &ProxyConfig,
-    sets: &[IpSet],
-    lb_no_node_access: &[(Ipv4Addr, Protocol, u16)],
-) -> Ruleset {
-    use SetDir::{Dst, Src};
-    let nonempty = |name: &str| sets.iter().any(|s| s.name == name && !s.is_empty());
-    let comment = |name: &str| {
-        sets.iter()
-            .find(|s| s.name == name)
-            .map(|s| s.comment.clone())
-            .unwrap_or_default()
-    };
-    let nat = |chain: &str| RuleBuilder::new(Table::Nat, chain);
-    let filter = |chain: &str| RuleBuilder::new(Table::Filter, chain);
-    let mut rules = vec![
-        nat("PREROUTING")
-            .comment("kubernetes service portals")
-            .jump(KUBE_SERVICES),
-        nat("OUTPUT")
-            .comment("kubernetes service portals")
-            .jump(KUBE_SERVICES),
-        nat("POSTROUTING")
-            .comment("kubernetes postrouting rules")
-            .jump(KUBE_POSTROUTING),
-        filter("INPUT")
-            .comment("kubernetes ipvs access filter")
-            .jump(KUBE_IPVS_FILTER),
-        filter("INPUT")
-            .comment("kube-proxy firewall rules")
-            .jump(KUBE_PROXY_FIREWALL),
-        filter("INPUT")
-            .comment("kubernetes health check rules")
-            .jump(KUBE_NODE_PORT),
-        filter("FORWARD")
-            .comment("kube-proxy firewall rules")
-            .jump(KUBE_PROXY_FIREWALL),
-        filter("FORWARD")
-            .comment("kubernetes forwarding rules")
-            .jump(KUBE_FORWARD),
-        filter("OUTPUT")
-            .comment("kubernetes ipvs access filter")
-            .jump(KUBE_IPVS_OUT_FILTER),
-    ];
-    let mut nat_rules = vec![
-        nat(KUBE_SERVICES)
-            .with(
-                "-s 127.0.0.0/8",
-                Match::Source {
-                    net: ipnet::Ipv4Net::new(Ipv4Addr::new(127, 0, 0, 0), 8).unwrap_or_default(),
-                    negate: false,
-                },
-            )
-            .target("-j RETURN", Target::Return),
-    ];
-    let mut filter_rules = Vec::new();
-    // ipsetWithIptablesChain: (set, table, from, to, match type, -p).
-    type SetRule<'a> = (
-        &'a str,
-        Table,
-        &'a str,
-        &'a str,
-        &'a [SetDir],
-        Option<Protocol>,
-    );
-    let with_chain: [SetRule<'_>; 12] = [
-        (
-            ipset::LOOP_BACK,
-            Table::Nat,
-            KUBE_POSTROUTING,
-            "MASQUERADE",
-            &[Dst, Dst, Src],
-            None,
-        ),
-        (
-            ipset::LOAD_BALANCER,
-            Table::Nat,
-            KUBE_SERVICES,
-            KUBE_LOAD_BALANCER,
-            &[Dst, Dst],
-            None,
-        ),
-        (
-            ipset::LOAD_BALANCER_LOCAL,
-            Table::Nat,
-            KUBE_LOAD_BALANCER,
-            "RETURN",
-            &[Dst, Dst],
-            None,
-        ),
-        (
-            ipset::NODE_PORT_LOCAL_TCP,
-            Table::Nat,
-            KUBE_NODE_PORT,
-            "RETURN",
-            &[Dst],
-            Some(Protocol::Tcp),
-        ),
-        (
-            ipset::NODE_PORT_TCP,
-            Table::Nat,
-            KUBE_NODE_PORT,
-            KUBE_MARK_MASQ,
-            &[Dst],
-            Some(Protocol::Tcp),
-        ),
-        (
-            ipset::NODE_PORT_LOCAL_UDP,
-            Table::Nat,
-            KUBE_NODE_PORT,
-            "RETURN",
-            &[Dst],
-            Some(Protocol::Udp),
-        ),
-        (
-            ipset::NODE_PORT_UDP,
-            Table::Nat,
-            KUBE_NODE_PORT,
-            KUBE_MARK_MASQ,
-            &[Dst],
-            Some(Protocol::Udp),
-        ),
-        (
-            ipset::NODE_PORT_LOCAL_SCTP,
-            Table::Nat,
-            KUBE_NODE_PORT,
-            "RETURN",
-            &[Dst, Dst],
-            Some(Protocol::Sctp),
-        ),
-        (
-            ipset::NODE_PORT_SCTP,
-            Table::Nat,
-            KUBE_NODE_PORT,
-            KUBE_MARK_MASQ,
-            &[Dst, Dst],
-            Some(Protocol::Sctp),
-        ),
-        (
-            ipset::LOAD_BALANCER_FW,
-            Table::Filter,
-            KUBE_PROXY_FIREWALL,
-            KUBE_SOURCE_RANGES_FIREWALL,
-            &[Dst, Dst],
-            None,
-        ),
-        (
-            ipset::LOAD_BALANCER_SOURCE_CIDR,
-            Table::Filter,
-            KUBE_SOURCE_RANGES_FIREWALL,
-            "RETURN",
-            &[Dst, Dst, Src],
-            None,
-        ),
-        (
-            ipset::LOAD_BALANCER_SOURCE_IP,
-            Table::Filter,
-            KUBE_SOURCE_RANGES_FIREWALL,
-            "RETURN",
-            &[Dst, Dst, Src],
-            None,
-        ),
-    ];
-    for (name, table, from, to, dirs, proto) in with_chain {
-        if !nonempty(name) {
-            continue;
-        }
-        let mut b = RuleBuilder::new(table, from);
-        if let Some(p) = proto {
-            b = b.with(&format!("-p {}", p.lower()), Match::Protocol(p));
-        }
-        let b = b.comment(&comment(name)).set(name, dirs);
-        let rule = match to {
-            "MASQUERADE" => b.target("-j MASQUERADE", Target::Masquerade),
-            "RETURN" => b.target("-j RETURN", Target::Return),
-            chain => b.jump(chain),
-        };
-        match table {
-            Table::Nat => nat_rules.push(rule),
-            Table::Filter => filter_rules.push(rule),
-        }
-    }
-    if nonempty(ipset::CLUSTER_IP) {
-        let b = nat(KUBE_SERVICES).comment(&comment(ipset::CLUSTER_IP));
-        nat_rules.push(match config.cluster_cidr {
-            // The local-traffic detector: masquerade off-cluster traffic to a service IP.
-            Some(cidr) => b
-                .set(ipset::CLUSTER_IP, &[Dst, Dst])
-                .with(
-                    &format!("! -s {cidr}"),
-                    Match::Source {
-                        net: cidr,
-                        negate: true,
-                    },
-                )
-                .jump(KUBE_MARK_MASQ),
-            // No detector: masquerade node traffic whose source is a service IP.
-            None => b.set(ipset::CLUSTER_IP, &[Src, Dst]).jump(KUBE_MARK_MASQ),
-        });
-    }
-    let external_ip_rules = |name: &str, rules: &mut Vec<netfilter::Rule>| {
-        rules.push(
-            nat(KUBE_SERVICES)
-                .comment(&comment(name))
-                .set(name, &[Dst, Dst])
-                .with("-m physdev ! --physdev-is-in", Match::NotPhysdevIsIn)
-                .with(
-                    "-m addrtype ! --src-type LOCAL",
-                    Match::SrcTypeLocal { negate: true },
-                )
-                .target("-j ACCEPT", Target::Accept),
-        );
-        rules.push(
-            nat(KUBE_SERVICES)
-                .comment(&comment(name))
-                .set(name, &[Dst, Dst])
-                .with(
-                    "-m addrtype --dst-type LOCAL",
-                    Match::DstTypeLocal { negate: false },
-                )
-                .target("-j ACCEPT", Target::Accept),
-        );
-    };
-    if nonempty(ipset::EXTERNAL_IP) {
-        nat_rules.push(
-            nat(KUBE_SERVICES)
-                .comment(&comment(ipset::EXTERNAL_IP))
-                .set(ipset::EXTERNAL_IP, &[Dst, Dst])
-                .jump(KUBE_MARK_MASQ),
-        );
-        external_ip_rules(ipset::EXTERNAL_IP, &mut nat_rules);
-    }
-    if nonempty(ipset::EXTERNAL_IP_LOCAL) {
-        external_ip_rules(ipset::EXTERNAL_IP_LOCAL, &mut nat_rules);
-    }
-    nat_rules.push(
-        nat(KUBE_SERVICES)
-            .with(
-                "-m addrtype --dst-type LOCAL",
-                Match::DstTypeLocal { negate: false },
-            )
-            .jump(KUBE_NODE_PORT),
-    );
-    nat_rules.push(nat(KUBE_LOAD_BALANCER).jump(KUBE_MARK_MASQ));
-    filter_rules.push(filter(KUBE_SOURCE_RANGES_FIREWALL).target("-j DROP", Target::Drop));
-    // No LB access from the node itself unless a source range covers the node IP
-    // (kubernetes#119656): the node reaches its own LB IP with the LB IP as source.
-    for (ip, proto, port) in lb_no_node_access {
-        filter_rules.push(
-            filter(KUBE_IPVS_OUT_FILTER)
-                .with(
-                    &format!("-s {ip}"),
-                    Match::Source {
-                        net: ipnet::Ipv4Net::from(*ip),
-                        negate: false,
-                    },
-                )
-                .with(
-                    &format!(
-                        "-m ipvs --vaddr {ip} --vproto {} --vport {port}",
-                        proto.lower()
-                    ),
-                    Match::Ipvs {
-                        vaddr: *ip,
-                        vproto: *proto,
-                        vport: *port,
-                    },
-                )
-                .target("-j DROP", Target::Drop),
-        );
-    }
-    // acceptIPVSTraffic: stop nat processing for service traffic.
-    for name in [ipset::CLUSTER_IP, ipset::LOAD_BALANCER] {
-        if nonempty(name) {
-            nat_rules.push(
-                nat(KUBE_SERVICES)
-                    .set(name, &[Dst, Dst])
-                    .target("-j ACCEPT", Target::Accept),
-            );
-        }
-    }
-    filter_rules.push(
-        filter(KUBE_FORWARD)
-            .comment("kubernetes forwarding rules")
-            .with(
-                &format!("-m mark --mark {MASQ_MARK:#x}/{MASQ_MARK:#x}"),
-                Match::Mark {
-                    value: MASQ_MARK,
-                    mask: MASQ_MARK,
-                    negate: false,
-                },
-            )
-            .target("-j ACCEPT", Target::Accept),
-    );
-    filter_rules.push(
-        filter(KUBE_FORWARD)
-            .comment("kubernetes forwarding conntrack rule")
-            .with(
-                "-m conntrack --ctstate RELATED,ESTABLISHED",
-                Match::CtStateEstablished,
-            )
-            .target("-j ACCEPT", Target::Accept),
-    );
-    filter_rules.push(
-        filter(KUBE_NODE_PORT)
-            .comment(&comment(ipset::HEALTH_CHECK_NODE_PORT))
-            .set(ipset::HEALTH_CHECK_NODE_PORT, &[Dst])
-            .target("-j ACCEPT", Target::Accept),
-    );
-    // KUBE-IPVS-FILTER: service addresses answer only on service ports (kubernetes#72236).
-    for (name, dirs) in [
-        (ipset::LOAD_BALANCER, &[Dst, Dst][..]),
-        (ipset::CLUSTER_IP, &[Dst, Dst][..]),
-        (ipset::EXTERNAL_IP, &[Dst, Dst][..]),
-        (ipset::EXTERNAL_IP_LOCAL, &[Dst, Dst][..]),
-        (ipset::HEALTH_CHECK_NODE_PORT, &[Dst][..]),
-    ] {
-        filter_rules.push(
-            filter(KUBE_IPVS_FILTER)
-                .set(name, dirs)
-                .target("-j RETURN", Target::Return),
-        );
-    }
-    filter_rules.push(
-        filter(KUBE_IPVS_FILTER)
-            .with("-m conntrack --ctstate NEW", Match::CtStateNew)
-            .set(ipset::IPVS_IPS, &[Dst])
-            .target("-j REJECT", Target::Reject),
-    );
-    nat_rules.push(
-        nat(KUBE_POSTROUTING)
-            .with(
-                &format!("-m mark ! --mark {MASQ_MARK:#x}/{MASQ_MARK:#x}"),
-                Match::Mark {
-                    value: MASQ_MARK,
-                    mask: MASQ_MARK,
-                    negate: true,
-                },
-            )
-            .target("-j RETURN", Target::Return),
-    );
-    nat_rules.push(nat(KUBE_POSTROUTING).target(
-        &format!("-j MARK --xor-mark {MASQ_MARK:#x}"),
-        Target::MarkXor(MASQ_MARK),
-    ));
-    nat_rules.push(
-        nat(KUBE_POSTROUTING)
-            .comment("kubernetes service traffic requiring SNAT")
-            .target("-j MASQUERADE --random-fully", Target::Masquerade),
-    );
-    nat_rules.push(nat(KUBE_MARK_MASQ).target(
-        &format!("-j MARK --or-mark {MASQ_MARK:#x}"),
-        Target::MarkOr(MASQ_MARK),
-    ));
-    rules.extend(nat_rules);
-    rules.extend(filter_rules);
-    Ruleset {
-        nat_chains: [
-            KUBE_SERVICES,
-            KUBE_POSTROUTING,
-            KUBE_NODE_PORT,
-            KUBE_LOAD_BALANCER,
-            KUBE_MARK_MASQ,
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-        filter_chains: [
-            KUBE_FORWARD,
-            KUBE_NODE_PORT,
-            KUBE_PROXY_FIREWALL,
-            KUBE_SOURCE_RANGES_FIREWALL,
-            KUBE_IPVS_FILTER,
-            KUBE_IPVS_OUT_FILTER,
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-        rules,
-    }
 }
 
 fn verdict(outcome: Outcome) -> Option<Verdict> {

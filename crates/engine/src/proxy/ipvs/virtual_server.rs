@@ -1,9 +1,12 @@
 //! IPVS virtual servers and their real servers as kube-proxy programs them
 //! (`pkg/proxy/ipvs/util/ipvs.go` `VirtualServer` / `RealServer`).
 
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
-use crate::proxy::{Protocol, Scheduler, ServicePortName};
+use crate::proxy::{
+    Categorized, Protocol, ProxyState, Scheduler, ServicePortInfo, ServicePortName,
+};
 
 /// `FlagPersistent`: ClientIP session affinity (`IP_VS_SVC_F_PERSISTENT`).
 pub const FLAG_PERSISTENT: u32 = 0x1;
@@ -104,5 +107,78 @@ impl VirtualServer {
     /// `TCP 10.96.0.10:53 rr`.
     pub fn trace_name(&self) -> String {
         format!("{} {}", self.key(), self.sched_text())
+    }
+}
+
+/// One virtual server for a service port address (`syncService` + `syncEndpoint`).
+pub fn build(
+    state: &ProxyState,
+    svc: &ServicePortInfo,
+    cat: &Categorized<'_>,
+    kind: VsKind,
+    address: Ipv4Addr,
+    port: u16,
+    only_local: bool,
+) -> VirtualServer {
+    let scheduler = state.config.scheduler;
+    let mut flags = 0;
+    let mut timeout = 0;
+    if let Some(t) = svc.sticky_seconds {
+        flags |= FLAG_PERSISTENT;
+        timeout = t;
+    }
+    if scheduler == Scheduler::Mh {
+        flags |= FLAG_SOURCE_HASH;
+    }
+    // Local-only virtual servers with no local endpoint fall back to the cluster endpoints
+    // (kubernetes#97081) so pods on this node can still reach the service.
+    let local_in_use = only_local && !cat.local.is_empty();
+    let in_use = if local_in_use {
+        &cat.local
+    } else {
+        &cat.cluster
+    };
+    let mut real_servers: Vec<RealServer> = in_use
+        .iter()
+        .map(|ep| RealServer {
+            address: ep.ip,
+            port: ep.port,
+            weight: 1,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    real_servers.sort_by_key(|rs| (rs.address, rs.port));
+    // Graceful termination applies to TCP only (`IsRsGracefulTerminationNeeded`).
+    let draining: Vec<RealServer> = if svc.protocol == Protocol::Tcp {
+        state
+            .endpoints_of(svc)
+            .iter()
+            .filter(|ep| ep.terminating && (!local_in_use || ep.is_local))
+            .filter(|ep| {
+                !real_servers
+                    .iter()
+                    .any(|rs| rs.address == ep.ip && rs.port == ep.port)
+            })
+            .map(|ep| RealServer {
+                address: ep.ip,
+                port: ep.port,
+                weight: 0,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    VirtualServer {
+        service: svc.name.clone(),
+        kind,
+        protocol: svc.protocol,
+        address,
+        port,
+        scheduler,
+        flags,
+        timeout,
+        real_servers,
+        draining,
     }
 }
