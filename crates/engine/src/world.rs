@@ -104,6 +104,9 @@ pub enum Task {
         /// Node.
         node: String,
     },
+    /// A controller asked to look again at this time (a Deployment's progress deadline, a
+    /// ReplicaSet's `minReadySeconds`).
+    Controllers,
 }
 
 /// How long the node lifecycle controller waits for a silent kubelet before it marks the
@@ -498,6 +501,7 @@ impl World {
                 }
             }
             Task::NodeLost { node } => self.node_lost(&node),
+            Task::Controllers => crate::controllers::sync(&mut self.ctx()),
         }
         self.dispatch();
     }
@@ -699,7 +703,8 @@ impl World {
     }
 
     /// Delivers new watch events: unbound pods and new nodes wake the scheduler; pods bound
-    /// to a node (and their removal) reach that node's kubelet.
+    /// to a node (and their removal) reach that node's kubelet; changes the controllers watch
+    /// run them.
     fn dispatch(&mut self) {
         loop {
             let batch: Vec<_> = self.api.watch_since(self.watch_cursor).to_vec();
@@ -707,6 +712,9 @@ impl World {
                 return;
             }
             self.watch_cursor += batch.len();
+            let controllers = batch
+                .iter()
+                .any(|ev| crate::controllers::watches(ev.object.kind));
             for ev in batch {
                 match ev.object.kind {
                     Kind::Node if ev.type_ == WatchEventType::Added => self.queue_schedule(),
@@ -732,6 +740,9 @@ impl World {
                     }
                     _ => {}
                 }
+            }
+            if controllers {
+                crate::controllers::sync(&mut self.ctx());
             }
         }
     }
