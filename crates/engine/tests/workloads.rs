@@ -825,3 +825,89 @@ spec:
     at(&mut w, 40);
     assert_eq!(pods(&w).len(), 3);
 }
+
+/// The Deployment page's "Proportional scaling": 10 replicas, maxSurge 3, maxUnavailable 2,
+/// an update to an image that cannot be pulled gets stuck at 8 old + 5 new; scaling to 15
+/// then adds 3 to the old and 2 to the new ReplicaSet ("bigger proportions go to the
+/// ReplicaSets with the most replicas").
+#[test]
+fn scaling_during_a_stuck_rollout_is_proportional() {
+    let yaml = NGINX_DEPLOYMENT.replace(
+        "  replicas: 3\n",
+        "  replicas: 10\n  strategy:\n    rollingUpdate:\n      maxSurge: 3\n      maxUnavailable: 2\n",
+    );
+    let mut w = world(&yaml, 1);
+    at(&mut w, 60);
+    let old_name = replica_sets(&w)[0].metadata.name.clone();
+    // The page uses nginx:sometag; any tag of nginx resolves here, so a missing repository.
+    apply(
+        &mut w,
+        &yaml.replace("nginx:1.14.2", "registry.example/nginx:sometag"),
+    );
+    at(&mut w, 120);
+    let sizes = |w: &World| -> BTreeMap<bool, (Option<i32>, i32, Option<i32>)> {
+        replica_sets(w)
+            .into_iter()
+            .map(|rs| {
+                (
+                    rs.metadata.name == old_name,
+                    (
+                        rs.spec.replicas,
+                        rs.status.replicas,
+                        rs.status.ready_replicas,
+                    ),
+                )
+            })
+            .collect()
+    };
+    // kubectl get rs: new 5/5/0, old 8/8/8.
+    assert_eq!(
+        sizes(&w),
+        BTreeMap::from([(false, (Some(5), 5, None)), (true, (Some(8), 8, Some(8)))])
+    );
+    apply(
+        &mut w,
+        &yaml
+            .replace("nginx:1.14.2", "registry.example/nginx:sometag")
+            .replace("replicas: 10", "replicas: 15"),
+    );
+    at(&mut w, 180);
+    // kubectl get rs: new 7/7/0, old 11/11/11.
+    assert_eq!(
+        sizes(&w),
+        BTreeMap::from([
+            (false, (Some(7), 7, None)),
+            (true, (Some(11), 11, Some(11)))
+        ])
+    );
+}
+
+/// A change of replicas and template at once is a scaling event first (the active
+/// ReplicaSet takes the new size), then a rollout; an old ReplicaSet is never scaled up by
+/// the rollout even while its status still counts the pods it is about to delete.
+#[test]
+fn scaling_and_changing_the_template_at_once_scales_first() {
+    let ten = NGINX_DEPLOYMENT.replace("replicas: 3", "replicas: 10");
+    let mut w = world(&ten, 1);
+    at(&mut w, 60);
+    let old_name = replica_sets(&w)[0].metadata.name.clone();
+    apply(
+        &mut w,
+        &NGINX_DEPLOYMENT
+            .replace("replicas: 3", "replicas: 4")
+            .replace("1.14.2", "1.16.1"),
+    );
+    at(&mut w, 120);
+    let scaling = messages(&w, "ScalingReplicaSet");
+    assert_eq!(
+        scaling[1],
+        format!("Scaled down replica set {old_name} from 10 to 4")
+    );
+    assert!(scaling[2].ends_with("from 0 to 1"), "{scaling:?}");
+    let old_ups = scaling[1..]
+        .iter()
+        .filter(|m| m.starts_with(&format!("Scaled up replica set {old_name} ")))
+        .count();
+    assert_eq!(old_ups, 0, "{scaling:?}");
+    assert_eq!(live(&w).len(), 4);
+}

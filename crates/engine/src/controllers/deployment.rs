@@ -876,9 +876,15 @@ fn rollout_rolling(ctx: &mut Ctx<'_>, d: &mut Deployment, rss: &mut Vec<ReplicaS
         sync_rollout_status(ctx, d, rss, new);
         return;
     }
-    if reconcile_old_replica_sets(ctx, d, rss, n, &old) {
-        sync_rollout_status(ctx, d, rss, new);
-        return;
+    match reconcile_old_replica_sets(ctx, d, rss, n, &old) {
+        Some(true) => {
+            sync_rollout_status(ctx, d, rss, new);
+            return;
+        }
+        Some(false) => {}
+        // Upstream returns an error and requeues; the ReplicaSet's status update that is
+        // still to come brings the next sync here.
+        None => return,
     }
     if deployment_complete(d, &d.status) {
         cleanup_deployment(ctx, d, rss, &old);
@@ -908,14 +914,16 @@ fn reconcile_new_replica_set(
 
 /// `reconcileOldReplicaSets`: scale old ReplicaSets down as far as maxUnavailable allows,
 /// unhealthy replicas first (`cleanupUnhealthyReplicas`), then
-/// `scaleDownOldReplicaSetsForRollingUpdate`, oldest ReplicaSets first.
+/// `scaleDownOldReplicaSetsForRollingUpdate`, oldest ReplicaSets first. Whether anything was
+/// scaled down; `None` where upstream fails the sync: a ReplicaSet reports more available
+/// pods than it now wants (it was just scaled down and its controller has not caught up).
 fn reconcile_old_replica_sets(
     ctx: &mut Ctx<'_>,
     d: &Deployment,
     rss: &mut [ReplicaSet],
     n: usize,
     old: &[usize],
-) -> bool {
+) -> Option<bool> {
     let mut old_active: Vec<usize> = old
         .iter()
         .copied()
@@ -923,14 +931,14 @@ fn reconcile_old_replica_sets(
         .collect();
     let old_pods: i32 = old_active.iter().map(|i| rs_replicas(&rss[*i])).sum();
     if old_pods == 0 {
-        return false;
+        return Some(false);
     }
     let all_pods: i32 = rss.iter().map(rs_replicas).sum();
     let min_available = replicas(d) - max_unavailable(d);
     let new_unavailable = rs_replicas(&rss[n]) - rss[n].status.available_replicas.unwrap_or(0);
     let max_scaled_down = all_pods - min_available - new_unavailable;
     if max_scaled_down <= 0 {
-        return false;
+        return Some(false);
     }
     old_active.sort_by_key(|i| {
         (
@@ -950,6 +958,9 @@ fn reconcile_old_replica_sets(
             continue;
         }
         let down = (max_scaled_down - cleaned).min(spec - available);
+        if down < 0 {
+            return None;
+        }
         scale_and_record(ctx, d, &mut rss[i], spec - down);
         cleaned += down;
     }
@@ -974,7 +985,7 @@ fn reconcile_old_replica_sets(
             scaled_down += down;
         }
     }
-    cleaned + scaled_down > 0
+    Some(cleaned + scaled_down > 0)
 }
 
 /// `rolloutRecreate`: old ReplicaSets to zero; once none of their pods runs, create or scale

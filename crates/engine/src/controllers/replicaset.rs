@@ -86,38 +86,42 @@ pub fn sync_replica_set(ctx: &mut Ctx<'_>, key: &ObjectRef) {
 /// `claimPods`: the active pods of the namespace this ReplicaSet controls, after adopting
 /// matching orphans and releasing owned pods that no longer match its selector.
 fn claim_pods(ctx: &mut Ctx<'_>, rs: &ReplicaSet) -> Vec<Pod> {
-    let candidates: Vec<Pod> = ctx
+    let uid = rs.metadata.uid.clone();
+    let deleting = rs.metadata.deletion_timestamp.is_some();
+    // Decide on references first; clone only the pods this ReplicaSet ends up with.
+    let decisions: Vec<(ObjectRef, Claim)> = ctx
         .api
         .list(Kind::Pod)
         .filter_map(|o| match o {
             Object::Pod(p)
                 if p.metadata.namespace == rs.metadata.namespace && util::is_pod_active(p) =>
             {
-                Some(p.clone())
+                let matches = rs.spec.selector.matches(&p.metadata.labels);
+                match util::claim(&p.metadata, &uid, matches, deleting) {
+                    Claim::Ignore => None,
+                    c => Some((o.reference(), c)),
+                }
             }
             _ => None,
         })
         .collect();
-    let uid = rs.metadata.uid.clone();
-    let deleting = rs.metadata.deletion_timestamp.is_some();
     let mut claimed = Vec::new();
-    for mut pod in candidates {
-        let matches = rs.spec.selector.matches(&pod.metadata.labels);
-        let key = ObjectRef::new(Kind::Pod, &pod.metadata.namespace, &pod.metadata.name);
-        match util::claim(&pod.metadata, &uid, matches, deleting) {
-            Claim::Keep => claimed.push(pod),
+    for (key, decision) in decisions {
+        match decision {
             Claim::Adopt => {
                 let owner = util::controller_ref(Kind::ReplicaSet, &rs.metadata);
-                pod.metadata.owner_references.push(owner.clone());
                 ctx.api
                     .modify_pod(&key, |p| p.metadata.owner_references.push(owner));
-                claimed.push(pod);
             }
             Claim::Release => {
                 ctx.api
                     .modify_pod(&key, |p| util::release(&mut p.metadata, &uid));
+                continue;
             }
-            Claim::Ignore => {}
+            Claim::Keep | Claim::Ignore => {}
+        }
+        if let Some(Object::Pod(p)) = ctx.api.get(&key) {
+            claimed.push(p.clone());
         }
     }
     claimed
