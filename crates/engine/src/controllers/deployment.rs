@@ -8,7 +8,10 @@
 //! old ones to zero and waits for their pods to be gone first. A change of `replicas` alone is
 //! a scaling event, spread over the active ReplicaSets in proportion. The controller keeps
 //! `status` and the `Available` / `Progressing` conditions with upstream's reasons and
-//! messages, and records `ScalingReplicaSet` events.
+//! messages, and records `ScalingReplicaSet` events in the wording of current releases
+//! (`Scaled up replica set <rs> from 0 to 3`, `Scaled down replica set <rs> from 3 to 2`, as
+//! the website's "Update a Deployment Without Downtime" task shows; older releases
+//! printed `... to 3` and `... to 2 from 3`).
 //!
 //! Simplified: no rollback through the deprecated `rollbackTo` field; a `strategy` written
 //! without some of its fields is read with upstream's defaults (`RollingUpdate`, 25 %/25 %)
