@@ -46,7 +46,6 @@ use table::Table;
 /// What nftables mode programs on one node.
 pub struct Nftables {
     table: Table,
-    index: eval::Index,
     node_ip: std::net::Ipv4Addr,
     /// Base chains per hook (in `Hook` order), sorted by priority.
     hooks: [Vec<usize>; 5],
@@ -72,7 +71,6 @@ impl Nftables {
     /// (upstream's unit tests use `0x4000`). Only the text changes; the mark is `0x4000`.
     pub fn with_mark_text(state: &ProxyState, mark_text: &str) -> Nftables {
         let table = proxier::build(state, mark_text);
-        let index = eval::index(&table);
         let mut hooks: [Vec<usize>; 5] = Default::default();
         for (i, chain) in table.chains.iter().enumerate() {
             if let Some(base) = chain.base {
@@ -85,7 +83,6 @@ impl Nftables {
         }
         Nftables {
             table,
-            index,
             node_ip: state.config.node_ip,
             hooks,
         }
@@ -123,7 +120,6 @@ impl Dataplane for Nftables {
     fn hook(&self, hook: Hook, packet: &mut Packet, ctx: &mut HookCtx<'_>) -> Verdict {
         let mut walk = eval::Walk {
             table: &self.table,
-            index: &self.index,
             node_ip: self.node_ip,
             ctx,
         };

@@ -43,28 +43,9 @@ enum Final {
     Reject,
 }
 
-/// Element lookup indexes, one per set or map of the table.
-pub(super) type Index = Vec<std::collections::BTreeMap<ElemKey, usize>>;
-
-/// Builds the lookup index of every set and map.
-pub(super) fn index(table: &Table) -> Index {
-    table
-        .sets
-        .iter()
-        .map(|s| {
-            s.elements
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.key, i))
-                .collect()
-        })
-        .collect()
-}
-
 /// A packet's walk through the table.
 pub(super) struct Walk<'a, 'c, 'r> {
     pub table: &'a Table,
-    pub index: &'a Index,
     pub node_ip: Ipv4Addr,
     pub ctx: &'c mut HookCtx<'r>,
 }
@@ -155,7 +136,7 @@ impl<'a> Walk<'a, '_, '_> {
                 .and_then(|m| m.get(&addr))
                 .is_some_and(|&seen| self.ctx.now_ms < seen.saturating_add(timeout_ms));
         }
-        self.index[pos].contains_key(&ElemKey::Addr(addr))
+        self.table.lookup(pos, &ElemKey::Addr(addr)).is_some()
     }
 
     fn rule(&mut self, chain: usize, rule: &'a Rule, p: &mut Packet) -> Outcome {
@@ -234,10 +215,9 @@ impl<'a> Walk<'a, '_, '_> {
                     let Some(pos) = self.table.set_position(map) else {
                         return Outcome::NoMatch;
                     };
-                    let Some(&e) = self.index[pos].get(&k) else {
+                    let Some(element) = table.lookup(pos, &k) else {
                         return Outcome::NoMatch;
                     };
-                    let element = &table.sets[pos].elements[e];
                     let Some(v) = &element.verdict else {
                         return Outcome::NoMatch;
                     };

@@ -6,7 +6,8 @@
 //! (`baseRules`, `TestOverallNFTablesRules`, `TestSyncProxyRulesRepeated`). kube-proxy walks
 //! its service map in Go's random map order; here service ports are in name order.
 
-use std::net::SocketAddrV4;
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 use ipnet::Ipv4Net;
 
@@ -415,7 +416,22 @@ fn sync_service(state: &ProxyState, svc: &ServicePortInfo, tx: &mut Table) {
             (format!("endpoint-{b}"), format!("affinity-{b}"))
         })
         .collect();
-    let ep_chain = |ep: &EndpointInfo| format!("endpoint-{}", endpoint_chain_base(svc, ep));
+    // The names by endpoint, for the policy chains (subsets of `all_reachable`).
+    let by_endpoint: BTreeMap<(Ipv4Addr, u16), &(String, String)> = cat
+        .all_reachable
+        .iter()
+        .zip(&ep_names)
+        .map(|(ep, names)| ((ep.ip, ep.port), names))
+        .collect();
+    let names_of = |ep: &EndpointInfo| -> (String, String) {
+        match by_endpoint.get(&(ep.ip, ep.port)) {
+            Some(&names) => names.clone(),
+            None => {
+                let b = endpoint_chain_base(svc, ep);
+                (format!("endpoint-{b}"), format!("affinity-{b}"))
+            }
+        }
+    };
     for (chain, _) in &ep_names {
         ensure_chain(tx, chain);
     }
@@ -638,8 +654,7 @@ fn sync_service(state: &ProxyState, svc: &ServicePortInfo, tx: &mut Table) {
     let to_endpoints = |tx: &mut Table, chain: &str, endpoints: &[&EndpointInfo]| {
         if affinity.is_some() {
             for ep in endpoints {
-                let ep_chain_name = ep_chain(ep);
-                let set = ep_chain_name.replacen("endpoint-", "affinity-", 1);
+                let (ep_chain_name, set) = names_of(ep);
                 tx.add_rule(
                     chain,
                     Rule::new(vec![
@@ -651,7 +666,7 @@ fn sync_service(state: &ProxyState, svc: &ServicePortInfo, tx: &mut Table) {
         }
         let targets = endpoints
             .iter()
-            .map(|ep| Verdict::Goto(ep_chain(ep)))
+            .map(|ep| Verdict::Goto(names_of(ep).0))
             .collect();
         tx.add_rule(chain, Rule::new(vec![Expr::NumgenVmap(targets)]));
     };

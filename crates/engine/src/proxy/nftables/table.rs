@@ -10,6 +10,7 @@
 //! lists as the bare prefix.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -511,7 +512,8 @@ pub struct Set {
     pub timeout_seconds: Option<u32>,
     /// `comment "…"`.
     pub comment: Option<String>,
-    /// Elements, in the order kube-proxy added them.
+    /// Elements in the order kube-proxy added them, including any it later replaced
+    /// (see [`Table::elements`] for the current ones).
     pub elements: Vec<Element>,
 }
 
@@ -574,6 +576,9 @@ pub enum Op {
     AddRule(usize, usize),
     /// `add element` (set index, element index).
     AddElement(usize, usize),
+    /// `delete element` (set index, element index): kube-proxy replaces an element whose
+    /// key it already wrote with another value (`nftElementStorage.ensureElem`).
+    DeleteElement(usize, usize),
 }
 
 /// The table, and the transaction that builds it.
@@ -587,8 +592,10 @@ pub struct Table {
     pub ops: Vec<Op>,
     /// How the masquerade mark is written in the transaction (`0x00004000`).
     pub mark_text: String,
-    chain_index: std::collections::BTreeMap<String, usize>,
-    set_index: std::collections::BTreeMap<String, usize>,
+    chain_index: BTreeMap<String, usize>,
+    set_index: BTreeMap<String, usize>,
+    /// Per set: key → position of the element currently in the set.
+    element_index: Vec<BTreeMap<ElemKey, usize>>,
 }
 
 impl Table {
@@ -664,6 +671,7 @@ impl Table {
             None => {
                 self.set_index.insert(set.name.clone(), self.sets.len());
                 self.sets.push(set);
+                self.element_index.push(BTreeMap::new());
                 self.sets.len() - 1
             }
         };
@@ -674,22 +682,49 @@ impl Table {
     pub fn flush_set(&mut self, name: &str) {
         if let Some(&i) = self.set_index.get(name) {
             self.sets[i].elements.clear();
+            self.element_index[i].clear();
             self.ops.push(Op::FlushSet(i));
         }
     }
 
-    /// `tx.Add(&Element{…})`.
+    /// `nftElementStorage.ensureElem`: adds the element unless the set already holds its
+    /// key with the same value; a different value is deleted and the new one added.
     pub fn add_element(&mut self, set: &str, element: Element) {
-        if let Some(&i) = self.set_index.get(set) {
-            self.sets[i].elements.push(element);
-            self.ops
-                .push(Op::AddElement(i, self.sets[i].elements.len() - 1));
+        let Some(&i) = self.set_index.get(set) else {
+            return;
+        };
+        if let Some(&old) = self.element_index[i].get(&element.key) {
+            if self.sets[i].elements[old].verdict == element.verdict {
+                return;
+            }
+            self.ops.push(Op::DeleteElement(i, old));
         }
+        self.element_index[i].insert(element.key, self.sets[i].elements.len());
+        self.sets[i].elements.push(element);
+        self.ops
+            .push(Op::AddElement(i, self.sets[i].elements.len() - 1));
+    }
+
+    /// The element of set `set` (position) with key `key`.
+    pub fn lookup(&self, set: usize, key: &ElemKey) -> Option<&Element> {
+        let e = *self.element_index.get(set)?.get(key)?;
+        self.sets[set].elements.get(e)
+    }
+
+    /// The elements set `set` (position) holds, in the order they were added.
+    pub fn elements(&self, set: usize) -> impl Iterator<Item = &Element> {
+        let index = &self.element_index[set];
+        self.sets[set]
+            .elements
+            .iter()
+            .enumerate()
+            .filter(move |(i, e)| index.get(&e.key) == Some(i))
+            .map(|(_, e)| e)
     }
 
     /// The transaction, one line per operation, as kube-proxy hands it to `nft -f`.
     pub fn transaction(&self) -> String {
-        let mut out = String::with_capacity(self.ops.len() * 96);
+        let mut out = String::with_capacity(self.ops.len() * 128);
         let head = format!("{FAMILY} {TABLE}");
         for op in &self.ops {
             let _ = match *op {
@@ -747,6 +782,14 @@ impl Table {
                         set.elements[e].text()
                     )
                 }
+                Op::DeleteElement(s, e) => {
+                    let set = &self.sets[s];
+                    writeln!(
+                        out,
+                        "delete element {head} {} {{ {} }}",
+                        set.name, set.elements[e].key
+                    )
+                }
             };
         }
         out
@@ -765,9 +808,9 @@ impl Table {
             }
             first = false;
         };
-        for set in &self.sets {
+        for (i, set) in self.sets.iter().enumerate() {
             delim(&mut out);
-            write_set_listing(set, &mut out);
+            write_set_listing(set, self.elements(i).collect(), &mut out);
         }
         for chain in &self.chains {
             delim(&mut out);
@@ -799,25 +842,22 @@ impl Table {
     /// Rules plus set and map elements.
     pub fn size(&self) -> usize {
         self.chains.iter().map(|c| c.rules.len()).sum::<usize>()
-            + self.sets.iter().map(|s| s.elements.len()).sum::<usize>()
+            + self.element_index.iter().map(BTreeMap::len).sum::<usize>()
     }
 }
 
 /// One set or map as `nft list` prints it (`set_print_declaration`, `do_set_print`).
-fn write_set_listing(set: &Set, out: &mut String) {
+fn write_set_listing(set: &Set, mut elements: Vec<&Element>, out: &mut String) {
     let _ = writeln!(out, "\t{} {} {{", set.kind(), set.name);
     let _ = write!(out, "\t\ttype {}", set.key_type);
     if set.is_map {
         out.push_str(" : verdict");
     }
     out.push('\n');
-    // The "timeout" flag is not printed when the set has a default timeout.
+    // nft leaves the `flags` line out when `timeout` would be its only flag and there is a
+    // default timeout; with `dynamic` it prints both.
     if set.dynamic_timeout {
-        out.push_str(if set.timeout_seconds.is_some() {
-            "\t\tflags dynamic\n"
-        } else {
-            "\t\tflags dynamic,timeout\n"
-        });
+        out.push_str("\t\tflags dynamic,timeout\n");
     }
     if let Some(t) = set.timeout_seconds {
         let _ = writeln!(out, "\t\ttimeout {}", nft_duration(u64::from(t)));
@@ -825,11 +865,10 @@ fn write_set_listing(set: &Set, out: &mut String) {
     if let Some(c) = &set.comment {
         let _ = writeln!(out, "\t\tcomment {c:?}");
     }
-    if set.elements.is_empty() {
+    if elements.is_empty() {
         out.push_str("\t}\n");
         return;
     }
-    let mut elements: Vec<&Element> = set.elements.iter().collect();
     elements.sort_by_cached_key(|e| e.key.list_order());
     // `calculate_delim`: two addresses per line in an address set, one element per line
     // when the key is a concatenation.
@@ -922,5 +961,43 @@ mod tests {
             "ip saddr != { 203.0.113.0/25 , 1.2.3.4 }"
         );
         assert_eq!(r.list_text(), "ip saddr != { 1.2.3.4, 203.0.113.0/25 }");
+    }
+
+    /// `nftElementStorage.ensureElem`: a key written twice with the same value is written
+    /// once; with another value it is deleted and re-added.
+    #[test]
+    fn elements_are_ensured_not_duplicated() {
+        let mut t = Table::new("0x4000");
+        t.add_set(Set {
+            name: "service-ips".into(),
+            is_map: true,
+            key_type: "ipv4_addr . inet_proto . inet_service".into(),
+            dynamic_timeout: false,
+            timeout_seconds: None,
+            comment: None,
+            elements: Vec::new(),
+        });
+        let key = ElemKey::AddrProtoPort(Ipv4Addr::new(192, 168, 99, 1), Protocol::Tcp, 80);
+        let to = |c: &str| Element {
+            key,
+            comment: None,
+            verdict: Some(Verdict::Goto(c.into())),
+        };
+        t.add_element("service-ips", to("external-A"));
+        t.add_element("service-ips", to("external-A"));
+        t.add_element("service-ips", to("external-B"));
+        assert_eq!(
+            t.transaction(),
+            "add table ip kube-proxy { comment \"rules for kube-proxy\" ; }\n\
+             add map ip kube-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }\n\
+             add element ip kube-proxy service-ips { 192.168.99.1 . tcp . 80 : goto external-A }\n\
+             delete element ip kube-proxy service-ips { 192.168.99.1 . tcp . 80 }\n\
+             add element ip kube-proxy service-ips { 192.168.99.1 . tcp . 80 : goto external-B }\n"
+        );
+        assert_eq!(t.size(), 1);
+        assert_eq!(
+            t.lookup(0, &key).and_then(|e| e.verdict.clone()),
+            Some(Verdict::Goto("external-B".into()))
+        );
     }
 }
