@@ -1124,6 +1124,43 @@ fn local_node_port_without_local_endpoints_drops_external_traffic() {
 }
 
 #[test]
+fn internal_traffic_policy_local_uses_only_local_endpoints_or_drops() {
+    let (state, _) = fixture("itp-local");
+    let mut node = Node::new(&state);
+    let (with_local, without_local) = (ip("172.30.1.1"), ip("172.30.1.2"));
+    run_flows(
+        &mut node,
+        &[
+            // 10.0.1.2 runs on host1: never chosen.
+            (
+                "pod to iTP Local service with local endpoints",
+                POD,
+                with_local,
+                80,
+                "10.0.1.1:8080, 10.0.1.3:8080",
+                false,
+            ),
+            (
+                "pod to iTP Local service without local endpoints",
+                POD,
+                without_local,
+                80,
+                "DROP",
+                false,
+            ),
+        ],
+    );
+    let o = node.send(Protocol::Tcp, POD, without_local, 80);
+    assert_eq!(
+        o.hits.last().map(|h| (h.chain.as_str(), h.rule.as_str())),
+        Some((
+            "no-endpoint-services",
+            "172.30.1.2 . tcp . 80 comment \"ns1/without-local:http\" : drop"
+        ))
+    );
+}
+
+#[test]
 fn unallocated_cluster_ip_is_dropped_and_a_wrong_port_rejected() {
     let (state, _) = fixture("overall");
     let mut node = Node::new(&state);

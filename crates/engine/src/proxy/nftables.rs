@@ -21,6 +21,12 @@
 //! transaction a full sync hands to `nft -f`, [`Nftables::list_table`] the
 //! `nft list table ip kube-proxy` view, and `hook()` walks a packet through the same rules.
 //!
+//! A packet's [`RuleHit`](super::RuleHit)s name the chain and the rule as `nft list` prints
+//! it; a verdict-map lookup that found an element adds a second hit whose `chain` is the
+//! map's name (`service-ips`, `no-endpoint-services`, …) and whose `rule` is the element
+//! (`172.30.0.41 . tcp . 80 : goto service-…`). `*ctx.evaluated` counts every rule
+//! evaluated; a map lookup is one, however many services the map holds.
+//!
 //! Notes on fidelity:
 //! - The masquerade mark is written `0x00004000`: kube-proxy formats `1 << 14` with Go's
 //!   `%#08x`, which pads the digits (not the prefix) to eight. Upstream's unit tests hard-code
