@@ -166,6 +166,9 @@ impl World {
             script: lab.script.iter().filter_map(LabAction::from_step).collect(),
             lab_log: Vec::new(),
         };
+        if let Some(pool) = lab.load_balancer_pool() {
+            world.api.set_load_balancer_pool(pool);
+        }
         for (step, s) in lab.script.iter().enumerate() {
             let at = crate::time::parse_duration(&s.at).unwrap_or(0);
             world
@@ -707,6 +710,7 @@ impl World {
                 return;
             }
             self.watch_cursor += batch.len();
+            crate::controllers::sync(&mut self.ctx());
             for ev in batch {
                 match ev.object.kind {
                     Kind::Node if ev.type_ == WatchEventType::Added => self.queue_schedule(),
