@@ -1,4 +1,5 @@
 //! The cluster network outside kube-proxy's rules: packets, connection tracking, cluster DNS
 //! and routing between nodes.
 
+pub mod dns;
 pub mod packet;
