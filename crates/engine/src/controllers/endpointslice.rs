@@ -30,6 +30,7 @@ use crate::api::node::Node;
 use crate::api::pod::Pod;
 use crate::api::service::Service;
 use crate::api::{Kind, Object, ObjectRef};
+use crate::apiserver::ApiServer;
 use crate::ctx::Ctx;
 
 /// The controller's name, the value of its `managed-by` label.
@@ -100,9 +101,14 @@ fn sync_service(ctx: &mut Ctx<'_>, svc: &Service) {
     if svc.service_type() == "ExternalName" || svc.spec.selector.is_empty() {
         return;
     }
+    let (plan, trigger) = plan_service(ctx.api, svc);
+    finalize(ctx, svc, plan, trigger.as_deref());
+}
+
+/// Everything the reconcile reads, borrowed from the store, and what it decides.
+fn plan_service(api: &ApiServer, svc: &Service) -> (Plan, Option<String>) {
     let ns = svc.metadata.namespace.as_str();
-    let pods: Vec<Pod> = ctx
-        .api
+    let pods: Vec<&Pod> = api
         .list(Kind::Pod)
         .filter_map(|o| match o {
             Object::Pod(p)
@@ -113,21 +119,19 @@ fn sync_service(ctx: &mut Ctx<'_>, svc: &Service) {
                         .iter()
                         .all(|(k, v)| p.metadata.labels.get(k) == Some(v)) =>
             {
-                Some(p.clone())
+                Some(p)
             }
             _ => None,
         })
         .collect();
-    let nodes: BTreeMap<String, Node> = ctx
-        .api
+    let nodes: BTreeMap<&str, &Node> = api
         .list(Kind::Node)
         .filter_map(|o| match o {
-            Object::Node(n) => Some((n.metadata.name.clone(), n.clone())),
+            Object::Node(n) => Some((n.metadata.name.as_str(), n)),
             _ => None,
         })
         .collect();
-    let existing: Vec<EndpointSlice> = ctx
-        .api
+    let existing: Vec<&EndpointSlice> = api
         .list(Kind::EndpointSlice)
         .filter_map(|o| match o {
             Object::EndpointSlice(s)
@@ -136,18 +140,20 @@ fn sync_service(ctx: &mut Ctx<'_>, svc: &Service) {
                     && s.metadata.labels.get(MANAGED_BY_LABEL).map(String::as_str)
                         == Some(CONTROLLER_NAME) =>
             {
-                Some(s.clone())
+                Some(s)
             }
             _ => None,
         })
         .collect();
-    let trigger = trigger_time(svc, &pods, &existing);
     // Only IPv4 Services are simulated: slices of any other address type go.
-    let (ipv4, other): (Vec<EndpointSlice>, Vec<EndpointSlice>) =
-        existing.into_iter().partition(|s| s.address_type == "IPv4");
+    let (ipv4, other): (Vec<&EndpointSlice>, Vec<&EndpointSlice>) =
+        existing.iter().partition(|s| s.address_type == "IPv4");
     let mut plan = reconcile(svc, &pods, &nodes, &ipv4);
-    plan.delete.extend(other);
-    finalize(ctx, svc, plan, trigger.as_deref());
+    plan.delete.extend(other.into_iter().cloned());
+    if plan.create.is_empty() && plan.update.is_empty() && plan.delete.is_empty() {
+        return (plan, None);
+    }
+    (plan, trigger_time(svc, &pods, &existing))
 }
 
 /// What one reconcile decided.
@@ -178,53 +184,92 @@ fn port_key(ports: &[EndpointPort]) -> PortKey {
 }
 
 /// An endpoint's identity (`hashEndpoint`: addresses, hostname and the target's name).
-fn endpoint_key(ep: &Endpoint) -> (Vec<String>, Option<String>, Option<String>, Option<String>) {
-    let mut addresses = ep.addresses.clone();
-    addresses.sort();
+type EndpointKey = String;
+
+/// `EndpointSet`: the desired endpoints by identity, handed out in insertion (pod) order.
+#[derive(Clone, Default)]
+struct DesiredSet {
+    order: Vec<EndpointKey>,
+    next: usize,
+    map: BTreeMap<EndpointKey, Endpoint>,
+}
+
+impl DesiredSet {
+    fn insert(&mut self, ep: Endpoint) {
+        let key = endpoint_key(&ep);
+        if self.map.insert(key.clone(), ep).is_none() {
+            self.order.push(key);
+        }
+    }
+
+    fn take(&mut self, key: &EndpointKey) -> Option<Endpoint> {
+        self.map.remove(key)
+    }
+
+    /// `PopAny`, deterministically: the first remaining in insertion order.
+    fn pop(&mut self) -> Option<Endpoint> {
+        while let Some(key) = self.order.get(self.next) {
+            self.next += 1;
+            if let Some(ep) = self.map.remove(key) {
+                return Some(ep);
+            }
+        }
+        None
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+fn endpoint_key(ep: &Endpoint) -> EndpointKey {
+    let mut addresses: Vec<&str> = ep.addresses.iter().map(String::as_str).collect();
+    addresses.sort_unstable();
     let target = ep.target_ref.as_ref();
-    (
-        addresses,
-        ep.hostname.clone(),
-        target.and_then(|t| t.namespace.clone()),
-        target.and_then(|t| t.name.clone()),
+    fn field(f: Option<&String>) -> &str {
+        f.map_or("\u{0}", String::as_str)
+    }
+    format!(
+        "{}\u{1}{}\u{1}{}\u{1}{}",
+        addresses.join(","),
+        field(ep.hostname.as_ref()),
+        field(target.and_then(|t| t.namespace.as_ref())),
+        field(target.and_then(|t| t.name.as_ref())),
     )
 }
 
 /// `EndpointsEqualBeyondHash`: node, zone, conditions and target (hints are compared by the
 /// hint reconciliation instead).
 fn equal_beyond_hash(a: &Endpoint, b: &Endpoint) -> bool {
-    let target = |e: &Endpoint| {
-        e.target_ref.clone().map(|mut t| {
-            t.resource_version = None;
-            t
-        })
+    // The target is compared without its resourceVersion.
+    let same_target = match (&a.target_ref, &b.target_ref) {
+        (Some(x), Some(y)) => {
+            x.kind == y.kind
+                && x.namespace == y.namespace
+                && x.name == y.name
+                && x.uid == y.uid
+                && x.api_version == y.api_version
+                && x.field_path == y.field_path
+        }
+        (None, None) => true,
+        _ => false,
     };
-    a.node_name == b.node_name
-        && a.zone == b.zone
-        && a.conditions == b.conditions
-        && target(a) == target(b)
+    same_target && a.node_name == b.node_name && a.zone == b.zone && a.conditions == b.conditions
 }
 
 /// `reconcileByAddressType` for IPv4.
 fn reconcile(
     svc: &Service,
-    pods: &[Pod],
-    nodes: &BTreeMap<String, Node>,
-    existing: &[EndpointSlice],
+    pods: &[&Pod],
+    nodes: &BTreeMap<&str, &Node>,
+    existing: &[&EndpointSlice],
 ) -> Plan {
     let mut plan = Plan::default();
-    let mut existing_by_ports: BTreeMap<PortKey, Vec<EndpointSlice>> = BTreeMap::new();
-    for slice in existing {
-        if owned_by(slice, svc) {
-            existing_by_ports
-                .entry(port_key(&slice.ports))
-                .or_default()
-                .push(slice.clone());
-        } else {
-            plan.delete.push(slice.clone());
-        }
-    }
-    let mut desired: BTreeMap<PortKey, (Vec<EndpointPort>, Vec<Endpoint>)> = BTreeMap::new();
+    let mut desired: BTreeMap<PortKey, (Vec<EndpointPort>, DesiredSet)> = BTreeMap::new();
     for pod in pods {
         if !should_pod_be_in_endpoints(pod) {
             continue;
@@ -232,8 +277,13 @@ fn reconcile(
         let ports = endpoint_ports(svc, pod);
         let entry = desired
             .entry(port_key(&ports))
-            .or_insert_with(|| (ports, Vec::new()));
-        let node = pod.spec.node_name.as_deref().and_then(|n| nodes.get(n));
+            .or_insert_with(|| (ports, DesiredSet::default()));
+        let node = pod
+            .spec
+            .node_name
+            .as_deref()
+            .and_then(|n| nodes.get(n))
+            .copied();
         // A pod on a node the controller cannot find is skipped (and the Service retried),
         // unless the Service publishes not-ready addresses.
         if node.is_none() && svc.spec.publish_not_ready_addresses != Some(true) {
@@ -241,12 +291,34 @@ fn reconcile(
         }
         let ep = pod_to_endpoint(pod, node, svc);
         if !ep.addresses.is_empty() {
-            entry.1.push(ep);
+            entry.1.insert(ep);
         }
     }
-    for (key, (ports, mut endpoints)) in desired.clone() {
-        let slices = existing_by_ports.get(&key).cloned().unwrap_or_default();
-        let (create, update, delete) = reconcile_port_mapping(svc, &slices, &mut endpoints, &ports);
+    let prefer_close = matches!(
+        svc.spec.traffic_distribution.as_deref(),
+        Some("PreferClose" | "PreferSameZone" | "PreferSameNode")
+    ) && !hints_annotation(svc);
+    let same_node = svc.spec.traffic_distribution.as_deref() == Some("PreferSameNode");
+    if converged(svc, existing, &desired, prefer_close, same_node) {
+        return plan;
+    }
+    let mut existing_by_ports: BTreeMap<PortKey, Vec<EndpointSlice>> = BTreeMap::new();
+    for slice in existing {
+        if owned_by(slice, svc) {
+            existing_by_ports
+                .entry(port_key(&slice.ports))
+                .or_default()
+                .push((*slice).clone());
+        } else {
+            plan.delete.push((*slice).clone());
+        }
+    }
+    for (key, (ports, endpoints)) in &mut desired {
+        let slices = existing_by_ports
+            .get(key)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let (create, update, delete) = reconcile_port_mapping(svc, slices, endpoints, ports);
         plan.create.extend(create);
         plan.update.extend(update);
         plan.delete.extend(delete);
@@ -274,14 +346,9 @@ fn reconcile(
     let unchanged: Vec<EndpointSlice> = existing
         .iter()
         .filter(|s| !changed.contains(s.metadata.name.as_str()))
-        .cloned()
+        .map(|s| (*s).clone())
         .collect();
-    let prefer_close = matches!(
-        svc.spec.traffic_distribution.as_deref(),
-        Some("PreferClose" | "PreferSameZone" | "PreferSameNode")
-    ) && !hints_annotation(svc);
     if prefer_close {
-        let same_node = svc.spec.traffic_distribution.as_deref() == Some("PreferSameNode");
         for slice in unchanged {
             if hints_need_update(&slice, same_node) {
                 plan.update.push(slice);
@@ -309,6 +376,54 @@ fn reconcile(
     plan
 }
 
+/// Whether the stored slices already are what a reconcile would write (the common case after
+/// an unrelated change): every slice owned, its labels current, its endpoints exactly the
+/// desired ones for its ports, its hints right; or a lone placeholder when nothing is
+/// desired. Saves the reconcile's copies.
+fn converged(
+    svc: &Service,
+    existing: &[&EndpointSlice],
+    desired: &BTreeMap<PortKey, (Vec<EndpointPort>, DesiredSet)>,
+    prefer_close: bool,
+    same_node: bool,
+) -> bool {
+    let total: usize = desired.values().map(|(_, d)| d.len()).sum();
+    if total == 0 {
+        return existing.len() == 1
+            && owned_by(existing[0], svc)
+            && placeholder_equal(existing[0], &new_slice(svc, Vec::new()));
+    }
+    let mut seen = BTreeSet::new();
+    for slice in existing {
+        if !owned_by(slice, svc) || slice.endpoints.is_empty() {
+            return false;
+        }
+        let (labels, changed) = slice_labels(&slice.metadata.labels, svc);
+        if changed || labels != slice.metadata.labels {
+            return false;
+        }
+        let Some((_, set)) = desired.get(&port_key(&slice.ports)) else {
+            return false;
+        };
+        for ep in &slice.endpoints {
+            let key = endpoint_key(ep);
+            match set.map.get(&key) {
+                Some(d) if equal_beyond_hash(d, ep) && seen.insert(key) => {}
+                _ => return false,
+            }
+        }
+        let hints_ok = if prefer_close {
+            !hints_need_update(slice, same_node)
+        } else {
+            slice.endpoints.iter().all(|e| e.hints.is_none())
+        };
+        if !hints_ok {
+            return false;
+        }
+    }
+    seen.len() == total
+}
+
 /// `hintsEnabled`: the topology-aware-hints annotations ask for the (unsimulated) heuristic.
 fn hints_annotation(svc: &Service) -> bool {
     let a = &svc.metadata.annotations;
@@ -323,7 +438,7 @@ fn hints_annotation(svc: &Service) -> bool {
 fn reconcile_port_mapping(
     svc: &Service,
     existing: &[EndpointSlice],
-    desired: &mut Vec<Endpoint>,
+    desired: &mut DesiredSet,
     ports: &[EndpointPort],
 ) -> (Vec<EndpointSlice>, Vec<EndpointSlice>, Vec<EndpointSlice>) {
     let mut by_name: BTreeMap<String, EndpointSlice> = BTreeMap::new();
@@ -336,9 +451,7 @@ fn reconcile_port_mapping(
         let mut kept = Vec::new();
         let mut updated = false;
         for ep in &slice.endpoints {
-            let key = endpoint_key(ep);
-            if let Some(pos) = desired.iter().position(|d| endpoint_key(d) == key) {
-                let got = desired.remove(pos);
+            if let Some(got) = desired.take(&endpoint_key(ep)) {
                 if !equal_beyond_hash(&got, ep) {
                     updated = true;
                 }
@@ -371,8 +484,10 @@ fn reconcile_port_mapping(
         names.sort_by_key(|n| std::cmp::Reverse(by_name.get(n).map_or(0, |s| s.endpoints.len())));
         for name in names {
             if let Some(slice) = by_name.get_mut(&name) {
-                while !desired.is_empty() && slice.endpoints.len() < MAX_ENDPOINTS_PER_SLICE {
-                    slice.endpoints.push(desired.remove(0));
+                while slice.endpoints.len() < MAX_ENDPOINTS_PER_SLICE
+                    && let Some(ep) = desired.pop()
+                {
+                    slice.endpoints.push(ep);
                 }
             }
         }
@@ -397,8 +512,10 @@ fn reconcile_port_mapping(
             Some(name) => by_name.get(name).cloned().unwrap_or_default(),
             None => new_slice(svc, ports.to_vec()),
         };
-        while !desired.is_empty() && slice.endpoints.len() < MAX_ENDPOINTS_PER_SLICE {
-            slice.endpoints.push(desired.remove(0));
+        while slice.endpoints.len() < MAX_ENDPOINTS_PER_SLICE
+            && let Some(ep) = desired.pop()
+        {
+            slice.endpoints.push(ep);
         }
         match fill {
             Some(name) => {
@@ -497,7 +614,7 @@ fn set_trigger_time(slice: &mut EndpointSlice, trigger: Option<&str>) {
 /// (no slices yet) uses its creation time; otherwise the latest `Ready` transition of its
 /// pods, when it is later than what the slices already record; otherwise none (the
 /// annotation is cleared, as upstream clears it when no pod changed).
-fn trigger_time(svc: &Service, pods: &[Pod], existing: &[EndpointSlice]) -> Option<String> {
+fn trigger_time(svc: &Service, pods: &[&Pod], existing: &[&EndpointSlice]) -> Option<String> {
     if existing.is_empty() {
         return svc.metadata.creation_timestamp.clone();
     }
