@@ -949,6 +949,68 @@ mod tests {
         assert_eq!(find_port(&a, Some(&name), 80, "UDP"), None);
     }
 
+    fn web_service() -> Service {
+        let mut svc = Service::default();
+        svc.metadata.name = "web".to_owned();
+        svc.metadata.namespace = "default".to_owned();
+        svc.metadata.uid = "svc-uid".to_owned();
+        svc.spec.cluster_ip = Some("10.96.100.1".to_owned());
+        svc.spec.selector.insert("app".to_owned(), "web".to_owned());
+        svc.spec.ports = vec![crate::api::service::ServicePort {
+            port: 80,
+            protocol: Some("TCP".to_owned()),
+            ..Default::default()
+        }];
+        svc
+    }
+
+    #[test]
+    fn at_most_one_hundred_endpoints_per_slice() {
+        let svc = web_service();
+        let pods: Vec<Pod> = (0..150)
+            .map(|i| {
+                pod(
+                    &format!("p{i:03}"),
+                    &format!("10.244.{}.{}", i / 200, i % 200 + 2),
+                    true,
+                    &[],
+                )
+            })
+            .collect();
+        let refs: Vec<&Pod> = pods.iter().collect();
+        let node = Node::default();
+        let nodes = BTreeMap::from([("node-1", &node)]);
+        let plan = reconcile(&svc, &refs, &nodes, &[]);
+        let sizes: Vec<usize> = plan.create.iter().map(|s| s.endpoints.len()).collect();
+        assert_eq!(sizes, [100, 50]);
+        assert!(plan.update.is_empty() && plan.delete.is_empty());
+        // Stored, the same inputs need no change.
+        let stored: Vec<EndpointSlice> = plan
+            .create
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut s)| {
+                s.metadata.name = format!("web-{i}");
+                s
+            })
+            .collect();
+        let stored_refs: Vec<&EndpointSlice> = stored.iter().collect();
+        let again = reconcile(&svc, &refs, &nodes, &stored_refs);
+        assert!(again.create.is_empty() && again.update.is_empty() && again.delete.is_empty());
+        // One more pod fits in the half-empty slice instead of a new one.
+        let mut more = pods.clone();
+        more.push(pod("p150", "10.244.0.250", true, &[]));
+        let more_refs: Vec<&Pod> = more.iter().collect();
+        let plan = reconcile(&svc, &more_refs, &nodes, &stored_refs);
+        assert!(plan.create.is_empty() && plan.delete.is_empty());
+        let updated: Vec<(String, usize)> = plan
+            .update
+            .iter()
+            .map(|s| (s.metadata.name.clone(), s.endpoints.len()))
+            .collect();
+        assert_eq!(updated, [("web-1".to_owned(), 51)]);
+    }
+
     #[test]
     fn terminal_and_ip_less_pods_are_left_out() {
         let mut p = pod("a", "10.244.0.2", true, &[]);
