@@ -440,6 +440,24 @@ impl Reducible for LabState {
     }
 }
 
+/// Scrolls the rules text (not the page) so that its first highlighted line is in view.
+fn scroll_to_first_hit() {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let hit = doc
+        .query_selector("[data-testid=rules-text] mark.hit")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let Some(hit) = hit else { return };
+    if let Some(pre) = hit.parent_element() {
+        // `pre.rules-text` is positioned, so the line's offsetTop is relative to it.
+        pre.set_scroll_top((hit.offset_top() - 24).max(0));
+    }
+}
+
 /// Props of [`Lab`].
 #[derive(Properties, PartialEq)]
 pub struct LabProps {
@@ -496,6 +514,15 @@ pub fn Lab(props: &LabProps) -> Html {
     };
     let view = use_state(|| View::Node);
     let proxy_ui = use_proxy_ui();
+    // A new trace scrolls the rules text to its first highlighted line.
+    use_effect_with(
+        (
+            state.trace.as_ref().map(|t| t.time),
+            *view,
+            (*proxy_ui.node).clone(),
+        ),
+        |_| scroll_to_first_hit(),
+    );
     let on_proxy = {
         let state = state.clone();
         Callback::from(move |c: ProxyChoice| state.dispatch(LabMsg::Proxy(c)))
@@ -796,6 +823,103 @@ mod tests {
         );
         assert!(broken.error.is_some());
         assert_eq!(broken.setup_names(), ("containerd", "runsc"));
+    }
+
+    fn client() -> Source {
+        Source::Pod(ObjectRef::new(Kind::Pod, "default", "client"))
+    }
+
+    #[wasm_bindgen_test]
+    fn a_proxy_change_reruns_the_current_yaml_from_zero() {
+        let runsc = Setup::named("containerd", "runsc").expect("containerd runs runsc");
+        let s = reduce(
+            Rc::new(LabState::new()),
+            vec![
+                LabMsg::Scenario(Scenario::ServiceWeb),
+                LabMsg::Setup(runsc),
+                LabMsg::Tick,
+                LabMsg::Proxy((Mode::Ipvs, Scheduler::Sh)),
+            ],
+        );
+        assert!(s.error.is_none(), "{:?}", s.error);
+        assert_eq!(s.world.now(), SimTime::ZERO);
+        assert_eq!(s.proxy_choice(), (Mode::Ipvs, Scheduler::Sh));
+        let configs: Vec<_> = s
+            .world
+            .proxies()
+            .values()
+            .map(|p| {
+                (
+                    p.config.node_name.as_str(),
+                    p.config.mode,
+                    p.config.scheduler,
+                )
+            })
+            .collect();
+        assert_eq!(
+            configs,
+            [
+                ("node-1", Mode::Ipvs, Scheduler::Sh),
+                ("node-2", Mode::Ipvs, Scheduler::Sh)
+            ]
+        );
+        // The runtime set-up chosen before is kept.
+        assert_eq!(s.setup_names(), ("containerd", "runsc"));
+
+        // A broken manifest keeps the old world and choice.
+        let broken = reduce(
+            s,
+            vec![
+                LabMsg::Edit("kind: [".to_owned()),
+                LabMsg::Proxy((Mode::Nftables, Scheduler::Rr)),
+            ],
+        );
+        assert!(broken.error.is_some());
+        assert_eq!(broken.proxy_choice(), (Mode::Ipvs, Scheduler::Sh));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_trace_is_sent_as_a_one_request_traffic_action_and_replays() {
+        let mut msgs = vec![LabMsg::Scenario(Scenario::ServiceWeb)];
+        msgs.extend((0..30).map(|_| LabMsg::Tick));
+        msgs.push(LabMsg::Trace {
+            from: client(),
+            to: "web".to_owned(),
+        });
+        let s = reduce(Rc::new(LabState::new()), msgs);
+        let traced = s.trace.clone().expect("a trace");
+        let trace = traced.result.expect("the trace walks");
+        assert_eq!(traced.time, SimTime::from_secs(30));
+        assert_eq!(s.taken.len(), 1);
+        let LabAction::Traffic(spec) = &s.taken[0].action else {
+            panic!("a traffic action, got {:?}", s.taken[0].action);
+        };
+        assert_eq!((spec.requests, spec.to.as_str()), (1, "web"));
+        // The live world's request is the traced connection: same outcome, same backend.
+        let run = s.world.traffic().last().expect("a traffic run");
+        assert_eq!(run.results.len(), 1);
+        assert_eq!(run.results[0].outcome, trace.outcome);
+        assert_eq!(
+            run.results[0].backend,
+            trace.backend.as_ref().map(|b| b.addr)
+        );
+
+        // Rewind clears the trace; replaying takes the request again, identically.
+        let rewound = reduce(s.clone(), vec![LabMsg::Rewind]);
+        assert!(rewound.trace.is_none());
+        let again = reduce(rewound, (0..31).map(|_| LabMsg::Tick).collect());
+        assert_eq!(again.world.traffic(), s.world.traffic());
+
+        // A trace that cannot start is shown, and nothing is sent.
+        let failed = reduce(
+            s,
+            vec![LabMsg::Trace {
+                from: Source::Pod(ObjectRef::new(Kind::Pod, "default", "missing")),
+                to: "web".to_owned(),
+            }],
+        );
+        assert!(failed.trace.as_ref().is_some_and(|t| t.result.is_err()));
+        assert_eq!(failed.taken.len(), 1);
     }
 
     #[wasm_bindgen_test]

@@ -74,6 +74,19 @@ fn columns(lang: Lang, trace: &Trace) -> Vec<Column> {
     cols
 }
 
+/// Characters of a box line drawn before it is cut with `…` (the `<title>` has it whole).
+const BOX_CHARS: usize = 18;
+
+/// `text`, cut to fit a box.
+fn fit(text: &str) -> String {
+    if text.chars().count() <= BOX_CHARS {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(BOX_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// The column a step happens in.
 fn column_of(step: &TraceStep, cols: &[Column], has_backend: bool) -> usize {
     let last = cols.len().saturating_sub(1);
@@ -232,8 +245,8 @@ fn diagram(lang: Lang, trace: &Trace, current: usize) -> Html {
                         <title>{ format!("{} — {}", c.title, c.subtitle) }</title>
                         <rect x={x_of(i).to_string()} y={PAD.to_string()} width={BOX_W.to_string()}
                             height={BOX_H.to_string()} rx="6" />
-                        <text x={(x_of(i) + 8.0).to_string()} y={(PAD + 22.0).to_string()} class="title">{ &c.title }</text>
-                        <text x={(x_of(i) + 8.0).to_string()} y={(PAD + 42.0).to_string()} class="subtitle">{ &c.subtitle }</text>
+                        <text x={(x_of(i) + 8.0).to_string()} y={(PAD + 22.0).to_string()} class="title">{ fit(&c.title) }</text>
+                        <text x={(x_of(i) + 8.0).to_string()} y={(PAD + 42.0).to_string()} class="subtitle">{ fit(&c.subtitle) }</text>
                     </g>
                 }) }
                 <circle class="packet" data-testid="packet" r="7" cx="0" cy="0"
