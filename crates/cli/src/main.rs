@@ -97,6 +97,11 @@ enum Command {
         /// transaction.
         #[arg(long, value_enum, default_value_t = RulesView::Programmed)]
         view: RulesView,
+        /// Use the settings of kube-proxy's own unit tests (`NewFakeProxier`: marks written
+        /// `0x4000`, no `--random-fully`) so the output can be compared with their expected
+        /// text; without it the output is what a v1.33 kube-proxy on a current node writes.
+        #[arg(long)]
+        as_upstream_test: bool,
         /// With workloads: the simulated time to read the objects at.
         #[arg(long, default_value = "1m")]
         until: String,
@@ -251,6 +256,7 @@ fn main() -> ExitCode {
             cluster_cidr,
             service_cidr,
             view,
+            as_upstream_test,
             until,
             seed,
         } => report(rules(
@@ -262,6 +268,7 @@ fn main() -> ExitCode {
                 node_ip,
                 cluster_cidr,
                 service_cidr,
+                as_upstream_test,
             },
             view,
             &until,
@@ -351,6 +358,7 @@ struct RulesFlags {
     node_ip: Option<String>,
     cluster_cidr: String,
     service_cidr: String,
+    as_upstream_test: bool,
 }
 
 /// Feeds the files' Services and EndpointSlices to one kube-proxy and renders its rules.
@@ -405,7 +413,13 @@ fn rules(
     let until = parse_duration(until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
     let mut manifests = Vec::new();
     for file in files {
-        manifests.extend(load(file)?);
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| vec![format!("nodelab: cannot read {name}: {e}")])?;
+        manifests.extend(
+            nodelab_engine::api::decode::decode_manifests_unvalidated(&name, &text)
+                .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?,
+        );
     }
     let state = feed::proxy_state(
         &manifests,
@@ -415,7 +429,15 @@ fn rules(
         seed,
     )
     .map_err(|e| vec![e.to_string()])?;
-    let plane = dataplane(&state);
+    let plane: Box<dyn nodelab_engine::proxy::Dataplane> = match (mode, flags.as_upstream_test) {
+        (Mode::Iptables, true) => {
+            Box::new(nodelab_engine::proxy::iptables::Iptables::with_options(
+                &state,
+                nodelab_engine::proxy::iptables::IptablesOptions::upstream_test(),
+            ))
+        }
+        _ => dataplane(&state),
+    };
     match view {
         RulesView::Programmed => Ok(plane.render()),
         RulesView::List => plane.list_view().ok_or_else(|| {

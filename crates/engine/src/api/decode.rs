@@ -97,6 +97,21 @@ pub const LAB_API_VERSION: &str = "nodelab.dev/v1alpha1";
 /// errors and returns all of that document's errors (validation reports every field at once,
 /// as the API server does).
 pub fn decode_manifests(file: &str, text: &str) -> Result<Vec<Manifest>, Vec<SourceError>> {
+    decode(file, text, true)
+}
+
+/// Like [`decode_manifests`] (YAML and typed decoding with positions, defaulting) but without
+/// the API server's validation of Kubernetes objects: what kube-proxy receives is whatever
+/// is stored, and `nodelab rules` feeds it as kube-proxy's own tests do (e.g. node ports
+/// outside the API server's range).
+pub fn decode_manifests_unvalidated(
+    file: &str,
+    text: &str,
+) -> Result<Vec<Manifest>, Vec<SourceError>> {
+    decode(file, text, false)
+}
+
+fn decode(file: &str, text: &str, validate: bool) -> Result<Vec<Manifest>, Vec<SourceError>> {
     let docs = yaml::parse_documents(text)
         .map_err(|e| vec![SourceError::new(file, e.pos, "", e.message)])?;
     let mut out = Vec::with_capacity(docs.len());
@@ -105,7 +120,7 @@ pub fn decode_manifests(file: &str, text: &str) -> Result<Vec<Manifest>, Vec<Sou
         if json.is_null() {
             continue;
         }
-        let document = decode_document(file, json, &positions)?;
+        let document = decode_document(file, json, &positions, validate)?;
         out.push(Manifest {
             file: file.to_owned(),
             document,
@@ -119,6 +134,7 @@ fn decode_document(
     file: &str,
     json: Value,
     positions: &Positions,
+    validate: bool,
 ) -> Result<Document, Vec<SourceError>> {
     let at = |path: &str, message: String| {
         vec![SourceError::new(file, positions.key(path), path, message)]
@@ -177,7 +193,9 @@ fn decode_document(
         Kind::Pod => Object::Pod(typed(file, json, positions)?),
     };
     defaults::apply(&mut object);
-    validation::validate(&object).map_err(|errors| locate(file, positions, &errors))?;
+    if validate {
+        validation::validate(&object).map_err(|errors| locate(file, positions, &errors))?;
+    }
     Ok(Document::Object(object))
 }
 
