@@ -127,7 +127,8 @@ fn scheduler_key(s: Scheduler) -> Key {
 /// The command whose output a mode's rules view imitates.
 fn tool(mode: Mode, nft_list: bool) -> &'static str {
     match mode {
-        Mode::Iptables | Mode::Userspace => "iptables-save",
+        Mode::Iptables => "iptables-save",
+        Mode::Userspace => "iptables-save · kube-proxy log",
         Mode::Ipvs => "ipvsadm -Ln · ipset list · iptables-save",
         Mode::Nftables if nft_list => "nft list table ip kube-proxy",
         Mode::Nftables => "nft -f",
@@ -248,29 +249,64 @@ fn hits_on<'a>(trace: Option<&'a Traced>, node: &str) -> Vec<&'a RuleHit> {
         .collect()
 }
 
-/// For each line of `text`, whether a hit names it: the same text (ignoring indentation) and,
-/// for an iptables table, inside that table's `*table` … `COMMIT` section.
+/// `text` with runs of whitespace collapsed to one space.
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// For each line of `text`, whether a hit names it. Rules are matched by their text (ignoring
+/// indentation); an iptables hit only inside its own `*table` … `COMMIT` section. IPVS hits
+/// name the virtual server as the chain (`TCP 10.96.0.2:80 rr`) and the real server as the rule
+/// (`-> 10.244.0.3:80 Masq 1`), while `ipvsadm -Ln` pads its columns and prints the connection
+/// counters after them: both are compared with whitespace collapsed, the real server line by
+/// prefix and only under its virtual server.
 pub fn hit_lines(text: &str, hits: &[&RuleHit]) -> Vec<bool> {
+    let ipvs: Vec<(String, String)> = hits
+        .iter()
+        .filter(|h| h.table == "ipvs")
+        .map(|h| (squeeze(&h.chain), squeeze(&h.rule)))
+        .collect();
     let mut section: Option<&str> = None;
+    let mut virtual_server: Option<String> = None;
     text.lines()
-        .map(|line| {
-            if let Some(table) = line.strip_prefix('*') {
+        .map(|raw| {
+            if let Some(table) = raw.strip_prefix('*') {
                 section = Some(table.trim());
                 return false;
             }
-            if line == "COMMIT" {
+            if raw == "COMMIT" {
                 section = None;
                 return false;
             }
-            let line = line.trim();
-            !line.is_empty()
-                && hits.iter().any(|h| {
-                    h.rule.trim() == line
-                        && match section {
-                            Some(s) if IPTABLES_TABLES.contains(&h.table.as_str()) => s == h.table,
-                            _ => true,
-                        }
-                })
+            let line = raw.trim();
+            if line.is_empty() {
+                virtual_server = None;
+                return false;
+            }
+            let exact = hits.iter().any(|h| {
+                h.table != "ipvs"
+                    && h.rule.trim() == line
+                    && match section {
+                        Some(s) if IPTABLES_TABLES.contains(&h.table.as_str()) => s == h.table,
+                        _ => true,
+                    }
+            });
+            if exact || ipvs.is_empty() {
+                return exact;
+            }
+            let squeezed = squeeze(line);
+            if !raw.starts_with(char::is_whitespace)
+                && ["TCP ", "UDP ", "SCTP "]
+                    .iter()
+                    .any(|p| squeezed.starts_with(p))
+            {
+                virtual_server = Some(squeezed.clone());
+            }
+            ipvs.iter().any(|(vs, rs)| {
+                squeezed == *vs
+                    || (virtual_server.as_ref() == Some(vs)
+                        && (squeezed == *rs || squeezed.starts_with(&format!("{rs} "))))
+            })
         })
         .collect()
 }
@@ -729,10 +765,32 @@ mod tests {
             [false, false, false, false, true, true, false]
         );
         // Other data planes name no iptables table: the text alone decides.
-        let ipvs = hit("ipvs", "-A KUBE-X -j ACCEPT");
+        let other = hit("ip kube-proxy", "-A KUBE-X -j ACCEPT");
         assert_eq!(
-            hit_lines(text, &[&ipvs]),
+            hit_lines(text, &[&other]),
             [false, true, false, false, true, false, false]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn ipvs_hits_match_their_virtual_server_and_real_server_lines() {
+        // `ipvsadm -Ln` as the IPVS mode renders it.
+        let text = "IP Virtual Server version 1.2.1 (size=4096)\n\
+                    Prot LocalAddress:Port Scheduler Flags\n  \
+                    -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n\
+                    TCP  10.96.0.2:80 rr\n  \
+                    -> 10.244.0.3:80                Masq    1      0          0         \n  \
+                    -> 10.244.1.2:80                Masq    1      0          0         \n\
+                    TCP  10.96.0.3:80 rr\n  \
+                    -> 10.244.0.3:80                Masq    1      0          0         \n";
+        let rs = RuleHit {
+            table: "ipvs".to_owned(),
+            chain: "TCP 10.96.0.2:80 rr".to_owned(),
+            rule: "-> 10.244.0.3:80 Masq 1".to_owned(),
+        };
+        assert_eq!(
+            hit_lines(text, &[&rs]),
+            [false, false, false, true, true, false, false, false]
         );
     }
 }
