@@ -14,6 +14,7 @@ pub mod time;
 pub mod apiserver;
 pub mod bench;
 pub mod compare;
+pub mod controllers;
 pub mod cri;
 pub mod ctx;
 pub mod events;

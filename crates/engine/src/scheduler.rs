@@ -128,8 +128,11 @@ fn schedule_one(
         }
         if fails.is_empty() {
             // NodeResourcesFit LeastAllocated: prefer the node with the most free CPU + memory share.
-            let score = (alloc("cpu") - ucpu - cpu) * 1000 / alloc("cpu").max(1)
-                + (alloc("memory") - umem - mem) * 1000 / alloc("memory").max(1);
+            // In i128: a node may have an absurd capacity (the product would overflow i64).
+            let share =
+                |free: i64, total: i64| (i128::from(free) * 1000 / i128::from(total.max(1))) as i64;
+            let score = share(alloc("cpu") - ucpu - cpu, alloc("cpu"))
+                + share(alloc("memory") - umem - mem, alloc("memory"));
             if best.as_ref().is_none_or(|(s, _)| score > *s) {
                 best = Some((score, name.clone()));
             }

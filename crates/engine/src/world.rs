@@ -115,6 +115,9 @@ pub enum Task {
         /// Node.
         node: String,
     },
+    /// A controller asked to look again at this time (a Deployment's progress deadline, a
+    /// ReplicaSet's `minReadySeconds`).
+    Controllers,
 }
 
 /// The cluster's pod network (kind's default `podSubnet`), split into one `/24` per node; it
@@ -552,6 +555,7 @@ impl World {
                     p.sync(self.now, &self.api);
                 }
             }
+            Task::Controllers => crate::controllers::sync(&mut self.ctx()),
         }
         self.dispatch();
     }
@@ -754,7 +758,8 @@ impl World {
     }
 
     /// Delivers new watch events: unbound pods and new nodes wake the scheduler; pods bound
-    /// to a node (and their removal) reach that node's kubelet.
+    /// to a node (and their removal) reach that node's kubelet; changes the controllers watch
+    /// run them.
     fn dispatch(&mut self) {
         loop {
             let batch: Vec<_> = self.api.watch_since(self.watch_cursor).to_vec();
@@ -762,6 +767,9 @@ impl World {
                 return;
             }
             self.watch_cursor += batch.len();
+            let controllers = batch
+                .iter()
+                .any(|ev| crate::controllers::watches(ev.object.kind));
             for ev in batch {
                 match ev.object.kind {
                     Kind::Node if ev.type_ == WatchEventType::Added => self.queue_schedule(),
@@ -788,6 +796,9 @@ impl World {
                     Kind::Service | Kind::EndpointSlice => self.queue_proxy_syncs(),
                     _ => {}
                 }
+            }
+            if controllers {
+                crate::controllers::sync(&mut self.ctx());
             }
         }
     }

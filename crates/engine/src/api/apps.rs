@@ -34,9 +34,9 @@ pub struct Deployment {
     /// Desired state.
     #[serde(default)]
     pub spec: DeploymentSpec,
-    /// Observed state.
+    /// Observed state, written by the deployment controller.
     #[serde(default)]
-    pub status: ReplicaStatus,
+    pub status: DeploymentStatus,
 }
 
 /// `DeploymentSpec`.
@@ -85,9 +85,9 @@ pub struct ReplicaSet {
     /// Desired state.
     #[serde(default)]
     pub spec: ReplicaSetSpec,
-    /// Observed state.
+    /// Observed state, written by the ReplicaSet controller.
     #[serde(default)]
-    pub status: ReplicaStatus,
+    pub status: ReplicaSetStatus,
 }
 
 /// `ReplicaSetSpec`.
@@ -108,29 +108,101 @@ pub struct ReplicaSetSpec {
     pub template: PodTemplateSpec,
 }
 
-/// Replica counts of a Deployment or ReplicaSet.
+/// `DeploymentStatus`: what the deployment controller last observed. Counts that are zero
+/// are left out, as the API serializes them (`omitempty`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReplicaStatus {
+pub struct DeploymentStatus {
     /// Generation observed by the controller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// Pods.
+    /// Pods of all its ReplicaSets (their `status.replicas`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i32>,
-    /// Pods with the current template.
+    /// Pods of the newest ReplicaSet, the one with the current template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_replicas: Option<i32>,
     /// Ready pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_replicas: Option<i32>,
-    /// Available pods.
+    /// Pods ready for at least `minReadySeconds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_replicas: Option<i32>,
-    /// Pods with matching labels.
+    /// Desired pods that are not available yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable_replicas: Option<i32>,
+    /// `Available`, `Progressing` and `ReplicaFailure`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<DeploymentCondition>,
+    /// Bumped when the pod-template hash of a new ReplicaSet collides with an existing one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collision_count: Option<i32>,
+}
+
+/// `DeploymentCondition`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeploymentCondition {
+    /// `Available`, `Progressing` or `ReplicaFailure`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    /// Last time the condition was written (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<String>,
+    /// Last time the status changed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
+    /// CamelCase reason, e.g. `NewReplicaSetAvailable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Human-readable message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// `ReplicaSetStatus`: what the ReplicaSet controller last observed. `replicas` is always
+/// serialized; the other counts only when non-zero (`omitempty`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplicaSetStatus {
+    /// Active pods it owns.
+    #[serde(default)]
+    pub replicas: i32,
+    /// Pods whose labels carry every label of the template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fully_labeled_replicas: Option<i32>,
-    /// Conditions.
+    /// Ready pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conditions: Option<Value>,
+    pub ready_replicas: Option<i32>,
+    /// Pods ready for at least `minReadySeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_replicas: Option<i32>,
+    /// Generation observed by the controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// `ReplicaFailure` when pods could not be created or deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<ReplicaSetCondition>,
+}
+
+/// `ReplicaSetCondition`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplicaSetCondition {
+    /// `ReplicaFailure`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    /// Last time the status changed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
+    /// CamelCase reason: `FailedCreate` or `FailedDelete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The API server's error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
