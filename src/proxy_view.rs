@@ -254,20 +254,95 @@ fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// For each line of `text`, whether a hit names it. Rules are matched by their text (ignoring
-/// indentation); an iptables hit only inside its own `*table` … `COMMIT` section. IPVS hits
-/// name the virtual server as the chain (`TCP 10.96.0.2:80 rr`) and the real server as the rule
-/// (`-> 10.244.0.3:80 Masq 1`), while `ipvsadm -Ln` pads its columns and prints the connection
-/// counters after them: both are compared with whitespace collapsed, the real server line by
-/// prefix and only under its virtual server.
+/// The `RuleHit::table` of nftables hits.
+const NFT_TABLE: &str = "ip kube-proxy";
+
+/// An nftables rule or element with whitespace collapsed and no space before commas (the
+/// transaction writes `… , 1 : goto …` where `nft list` writes `…, 1 : goto …`).
+fn nft_norm(text: &str) -> String {
+    squeeze(text).replace(" ,", ",")
+}
+
+/// Where the reader of an nftables text is: the chain, map or set block it is in (`nft list`
+/// view) and whether that block holds elements.
+#[derive(Default)]
+struct NftBlock {
+    name: Option<String>,
+    elements: bool,
+}
+
+/// `rest` without the leading `ip kube-proxy `.
+fn in_nft_table(rest: &str) -> Option<&str> {
+    rest.strip_prefix(NFT_TABLE)?.strip_prefix(' ')
+}
+
+/// The chain (or map / set) and the rule (or element) one line of either nftables view holds.
+fn nft_line(line: &str, block: &mut NftBlock) -> Option<(String, String)> {
+    if let Some(rest) = line.strip_prefix("add rule ").and_then(in_nft_table) {
+        let (chain, rule) = rest.split_once(' ')?;
+        return Some((chain.to_owned(), rule.to_owned()));
+    }
+    if let Some(rest) = line.strip_prefix("add element ").and_then(in_nft_table) {
+        let (map, elements) = rest.split_once(' ')?;
+        let element = elements.trim().strip_prefix('{')?.strip_suffix('}')?.trim();
+        return Some((map.to_owned(), element.to_owned()));
+    }
+    if line.starts_with("add ") || line.starts_with("flush ") || line.starts_with("delete ") {
+        return None;
+    }
+    for (keyword, elements) in [("chain ", false), ("map ", true), ("set ", true)] {
+        if let Some(name) = line
+            .strip_prefix(keyword)
+            .and_then(|r| r.strip_suffix(" {"))
+        {
+            *block = NftBlock {
+                name: Some(name.to_owned()),
+                elements,
+            };
+            return None;
+        }
+    }
+    if line == "}" {
+        *block = NftBlock::default();
+        return None;
+    }
+    let name = block.name.clone()?;
+    if !block.elements {
+        return Some((name, line.to_owned()));
+    }
+    // `elements = { a : goto x,` … `b : goto y }`, one element per line.
+    let item = line.strip_prefix("elements = {").unwrap_or(line).trim();
+    let item = item.strip_suffix(',').unwrap_or(item).trim_end();
+    let item = item.strip_suffix('}').unwrap_or(item).trim_end();
+    Some((name, item.to_owned()))
+}
+
+/// For each line of `text`, whether a hit names it.
+///
+/// - iptables (`nat`, `filter`, …): the rule's exact text (ignoring indentation), inside its
+///   own `*table` … `COMMIT` section.
+/// - nftables (`ip kube-proxy`): hits carry the `nft list` text of the rule (or map element)
+///   and its chain (or map); in the list view the line must sit in that block, in the `nft -f`
+///   transaction it is an `add rule` / `add element` line of that chain or map. A few rules are
+///   written differently in the two views (mark arithmetic), so the transaction may miss them.
+/// - IPVS (`ipvs`): the chain is the virtual server (`TCP 10.96.0.2:80 rr`) and the rule the real
+///   server (`-> 10.244.0.3:80 Masq 1`), while `ipvsadm -Ln` pads its columns and prints the
+///   connection counters after them: both are compared with whitespace collapsed, the real
+///   server line by prefix and only under its virtual server.
 pub fn hit_lines(text: &str, hits: &[&RuleHit]) -> Vec<bool> {
     let ipvs: Vec<(String, String)> = hits
         .iter()
         .filter(|h| h.table == "ipvs")
         .map(|h| (squeeze(&h.chain), squeeze(&h.rule)))
         .collect();
+    let nft: Vec<(&str, String)> = hits
+        .iter()
+        .filter(|h| h.table == NFT_TABLE)
+        .map(|h| (h.chain.as_str(), nft_norm(&h.rule)))
+        .collect();
     let mut section: Option<&str> = None;
     let mut virtual_server: Option<String> = None;
+    let mut block = NftBlock::default();
     text.lines()
         .map(|raw| {
             if let Some(table) = raw.strip_prefix('*') {
@@ -283,16 +358,28 @@ pub fn hit_lines(text: &str, hits: &[&RuleHit]) -> Vec<bool> {
                 virtual_server = None;
                 return false;
             }
-            let exact = hits.iter().any(|h| {
+            let iptables = hits.iter().any(|h| {
                 h.table != "ipvs"
+                    && h.table != NFT_TABLE
                     && h.rule.trim() == line
                     && match section {
                         Some(s) if IPTABLES_TABLES.contains(&h.table.as_str()) => s == h.table,
                         _ => true,
                     }
             });
-            if exact || ipvs.is_empty() {
-                return exact;
+            if iptables {
+                return true;
+            }
+            if !nft.is_empty()
+                && let Some((chain, rule)) = nft_line(line, &mut block)
+            {
+                let rule = nft_norm(&rule);
+                if nft.iter().any(|(c, r)| *c == chain && *r == rule) {
+                    return true;
+                }
+            }
+            if ipvs.is_empty() {
+                return false;
             }
             let squeezed = squeeze(line);
             if !raw.starts_with(char::is_whitespace)
@@ -755,6 +842,14 @@ mod tests {
         }
     }
 
+    fn hit_in(chain: &str, rule: &str) -> RuleHit {
+        RuleHit {
+            table: NFT_TABLE.to_owned(),
+            chain: chain.to_owned(),
+            rule: rule.to_owned(),
+        }
+    }
+
     #[wasm_bindgen_test]
     fn hits_match_lines_of_their_own_table_only() {
         let text = "*filter\n-A KUBE-X -j ACCEPT\nCOMMIT\n*nat\n-A KUBE-X -j ACCEPT\n  -A KUBE-Y -j DNAT\nCOMMIT\n";
@@ -765,10 +860,54 @@ mod tests {
             [false, false, false, false, true, true, false]
         );
         // Other data planes name no iptables table: the text alone decides.
-        let other = hit("ip kube-proxy", "-A KUBE-X -j ACCEPT");
+        let other = hit("userspace", "-A KUBE-X -j ACCEPT");
         assert_eq!(
             hit_lines(text, &[&other]),
             [false, true, false, false, true, false, false]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn nftables_hits_match_in_both_views_inside_their_chain_or_map() {
+        let hits = [
+            hit_in("nat-prerouting", "jump services"),
+            hit_in("service-ips", "10.96.0.3 . tcp . 80 : goto service-B"),
+            hit_in("svc", "numgen random mod 2 vmap { 0 : goto a, 1 : goto b }"),
+        ];
+        let hits: Vec<&RuleHit> = hits.iter().collect();
+        // `nft list table ip kube-proxy`.
+        let list = "table ip kube-proxy {\n\
+                    \tmap service-ips {\n\
+                    \t\ttype ipv4_addr . inet_proto . inet_service : verdict\n\
+                    \t\telements = { 10.96.0.2 . tcp . 80 : goto service-A,\n\
+                    \t\t\t     10.96.0.3 . tcp . 80 : goto service-B }\n\
+                    \t}\n\
+                    \tchain nat-output {\n\
+                    \t\tjump services\n\
+                    \t}\n\
+                    \tchain nat-prerouting {\n\
+                    \t\tjump services\n\
+                    \t}\n\
+                    \tchain svc {\n\
+                    \t\tnumgen random mod 2 vmap { 0 : goto a, 1 : goto b }\n\
+                    \t}\n\
+                    }\n";
+        assert_eq!(
+            hit_lines(list, &hits),
+            [
+                false, false, false, false, true, false, false, false, false, false, true, false,
+                false, true, false, false
+            ]
+        );
+        // The `nft -f` transaction.
+        let transaction = "add rule ip kube-proxy nat-output jump services\n\
+                           add rule ip kube-proxy nat-prerouting jump services\n\
+                           add element ip kube-proxy service-ips { 10.96.0.2 . tcp . 80 : goto service-A }\n\
+                           add element ip kube-proxy service-ips { 10.96.0.3 . tcp . 80 : goto service-B }\n\
+                           add rule ip kube-proxy svc numgen random mod 2 vmap { 0 : goto a , 1 : goto b }\n";
+        assert_eq!(
+            hit_lines(transaction, &hits),
+            [false, true, false, true, true]
         );
     }
 
