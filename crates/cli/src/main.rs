@@ -436,6 +436,10 @@ fn rules(
                 nodelab_engine::proxy::iptables::IptablesOptions::upstream_test(),
             ))
         }
+        // `NewFakeProxier` in pkg/proxy/nftables/proxier_test.go writes the mark `0x4000`.
+        (Mode::Nftables, true) => Box::new(
+            nodelab_engine::proxy::nftables::Nftables::with_mark_text(&state, "0x4000"),
+        ),
         _ => dataplane(&state),
     };
     match view {

@@ -131,3 +131,39 @@ fn trace_walks_a_request_and_rejects_bad_sources() {
     assert_eq!(code, 2);
     assert!(err.contains("only pods use the cluster DNS"), "{err}");
 }
+
+#[test]
+fn nftables_transaction_matches_kube_proxy_as_a_set_of_add_lines() {
+    let dir = repo("tests/proxy/nftables/overall");
+    let input = dir.join("input.yaml").display().to_string();
+    let mut args = vec![
+        "rules",
+        input.as_str(),
+        "--mode",
+        "nftables",
+        "--as-upstream-test",
+    ];
+    args.extend(UPSTREAM_NODE);
+    let (code, out, err) = nodelab(&args);
+    assert_eq!(code, 0, "{err}");
+    let adds = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .filter(|l| l.starts_with("add "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let expected = std::fs::read_to_string(dir.join("expected.nft")).unwrap_or_default();
+    let (ours, theirs) = (adds(&out), adds(&expected));
+    assert!(theirs.len() > 100, "fixture too small");
+    let missing: Vec<_> = theirs.difference(&ours).collect();
+    let extra: Vec<_> = ours.difference(&theirs).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+    // The second view of the same table.
+    args.extend(["--view", "list"]);
+    let (code, out, _) = nodelab(&args);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("table ip kube-proxy {\n"), "{out}");
+}

@@ -395,7 +395,8 @@ impl ProxyState {
                 (k, v)
             })
             .collect();
-        endpoints.retain(|k, _| ports.iter().any(|p| p.name.to_string() == *k));
+        let names: BTreeSet<String> = ports.iter().map(|p| p.name.to_string()).collect();
+        endpoints.retain(|k, _| names.contains(k));
         ProxyState {
             config,
             services: ports,

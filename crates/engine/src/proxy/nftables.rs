@@ -118,6 +118,10 @@ impl Dataplane for Nftables {
         self.table.transaction()
     }
 
+    fn list_view(&self) -> Option<String> {
+        Some(self.list_table())
+    }
+
     /// Rules plus set and map elements.
     fn rule_count(&self) -> usize {
         self.table.size()
