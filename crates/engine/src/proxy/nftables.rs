@@ -127,11 +127,6 @@ impl Dataplane for Nftables {
         self.table.size()
     }
 
-    /// `nft list table ip kube-proxy`.
-    fn list_view(&self) -> Option<String> {
-        Some(self.list_table())
-    }
-
     fn hook(&self, hook: Hook, packet: &mut Packet, ctx: &mut HookCtx<'_>) -> Verdict {
         let mut walk = eval::Walk {
             table: &self.table,
