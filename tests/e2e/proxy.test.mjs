@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { atTimeZero, eventually, labTest, playUntil, textOf, waitForLab } from './lib/harness.mjs';
 
 const BACKENDS = ['web-1', 'web-2', 'web-3'];
+/** A cluster IP in the default service CIDR 10.96.0.0/12 (the allocator picks one at random). */
+const CLUSTER_IP = String.raw`10\.(?:9[6-9]|10\d|11[01])\.\d+\.\d+`;
 
 /**
  * Loads service-web and plays until every backend is Running and ready, and kube-proxy has
@@ -67,13 +69,13 @@ labTest('iptables rules, a traced packet through its DNAT, 300 requests over thr
   const backend = (await textOf(page, '[data-testid=trace-backend]')) ?? '';
   assert.ok(BACKENDS.some((b) => backend.includes(`pod/${b}`)), `a web pod answered (got ${backend})`);
   assert.match((await textOf(page, '[data-testid=trace-seen-source]')) ?? '', /^10\.244\.0\.2:\d+$/, 'the client pod IP, not NATed');
-  assert.match((await textOf(page, '[data-testid=trace-conntrack]')) ?? '', /dst=10\.96\.\d+\.\d+ .*dport=80/);
+  assert.match((await textOf(page, '[data-testid=trace-conntrack]')) ?? '', new RegExp(`dst=${CLUSTER_IP} .*dport=80`));
 
   // The DNAT step: destination rewritten from the cluster IP to a pod IP, with matched rules.
   const dnat = page.locator('[data-testid=trace-step][data-dnat=true]').first();
   await dnat.waitFor({ state: 'attached' });
   const rewrite = (await dnat.locator('[data-field=rewrite]').textContent()) ?? '';
-  assert.match(rewrite, /10\.96\.\d+\.\d+:80.*⇒.*10\.244\.\d+\.\d+:80/s, `DNAT to a pod (got ${rewrite})`);
+  assert.match(rewrite, new RegExp(`${CLUSTER_IP}:80.*⇒.*10\\.244\\.\\d+\\.\\d+:80`, 's'), `DNAT to a pod (got ${rewrite})`);
   const hits = await page.locator('[data-testid=trace-hit]').evaluateAll((els) => els.map((e) => e.querySelector('code')?.textContent ?? ''));
   assert.ok(hits.some((h) => h.includes('DNAT')), `a DNAT rule matched (got ${hits.join(' | ')})`);
 
@@ -122,7 +124,7 @@ labTest('iptables rules, a traced packet through its DNAT, 300 requests over thr
   await playUntil(page, 30);
   await eventually(async () => /IP Virtual Server/.test(await rulesText(page)), 'ipvsadm -Ln output');
   const ipvs = await rulesText(page);
-  assert.match(ipvs, /TCP\s+10\.96\.\d+\.\d+:80 rr/, 'the web virtual server with the rr scheduler');
+  assert.match(ipvs, new RegExp(`TCP\\s+${CLUSTER_IP}:80 rr`), 'the web virtual server with the rr scheduler');
   assert.match(ipvs, /->\s+10\.244\.\d+\.\d+:80/, 'its real servers');
 });
 
@@ -164,7 +166,7 @@ labTest('a failing readiness probe removes the endpoint from the rules; nftables
 
   // The scale view measures on open: four modes at three sizes.
   await page.locator('[data-testid=scale] summary').click();
-  const table = page.locator('[data-testid=scale-table]');
+  const table = page.locator('[data-testid=scale-table][data-done=true]');
   await table.waitFor({ state: 'visible', timeout: 30_000 });
   assert.equal(await table.locator('tbody tr').count(), 12);
   const evaluated = async (mode, services) =>
