@@ -18,3 +18,11 @@ pub fn event_checked(e: &Event) -> bool {
         .and_then(|v| v.as_bool())
         .unwrap_or(false)
 }
+
+/// The `open` state of the `<details>` element a toggle event came from.
+pub fn event_open(e: &Event) -> bool {
+    e.target()
+        .and_then(|t| js_sys::Reflect::get(&t, &JsValue::from_str("open")).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}

@@ -83,6 +83,8 @@ pub enum Key {
     ScenarioNginx,
     /// The liveness-http scenario.
     ScenarioLivenessHttp,
+    /// The service-web scenario.
+    ScenarioServiceWeb,
     /// Pod name button: what clicking it does.
     SelectPod,
     /// Heading of the selected pod's views.
@@ -293,6 +295,184 @@ pub enum Key {
     DaemonMemory,
     /// Sources heading.
     Sources,
+    /// Tab list of the lab's views.
+    LabViews,
+    /// Tab: the kubelet and CRI views.
+    TabNode,
+    /// Tab: the kube-proxy views.
+    TabProxy,
+    /// kube-proxy panel heading.
+    ProxyHeading,
+    /// kube-proxy panel intro.
+    ProxyIntro,
+    /// Mode radio group legend.
+    ProxyMode,
+    /// iptables mode label.
+    ModeIptables,
+    /// IPVS mode label.
+    ModeIpvs,
+    /// nftables mode label.
+    ModeNftables,
+    /// userspace mode label.
+    ModeUserspace,
+    /// IPVS scheduler select label.
+    IpvsScheduler,
+    /// Hint: the scheduler only matters in IPVS mode.
+    SchedulerIpvsOnly,
+    /// rr.
+    SchedRr,
+    /// wrr.
+    SchedWrr,
+    /// lc.
+    SchedLc,
+    /// wlc.
+    SchedWlc,
+    /// lblc.
+    SchedLblc,
+    /// lblcr.
+    SchedLblcr,
+    /// sh.
+    SchedSh,
+    /// dh.
+    SchedDh,
+    /// sed.
+    SchedSed,
+    /// nq.
+    SchedNq,
+    /// mh.
+    SchedMh,
+    /// Node select label of the kube-proxy views.
+    ProxyNode,
+    /// Rules view heading.
+    Rules,
+    /// Rule count label.
+    RuleCount,
+    /// Last sync time label.
+    LastSync,
+    /// No sync yet.
+    NoSync,
+    /// The mode renders nothing.
+    NoRulesText,
+    /// Rules text view choice (nftables).
+    RulesView,
+    /// nftables transaction view.
+    NftTransaction,
+    /// Highlight explanation.
+    HighlightNote,
+    /// Count of highlighted lines.
+    MatchedHere,
+    /// Rules diff heading.
+    RulesDiff,
+    /// Rules diff intro.
+    RulesDiffIntro,
+    /// Older sync select.
+    DiffFrom,
+    /// Newer sync select.
+    DiffTo,
+    /// No differences.
+    DiffNoChanges,
+    /// Fewer than two syncs.
+    DiffNeedTwo,
+    /// Added lines count.
+    DiffAdded,
+    /// Removed lines count.
+    DiffRemoved,
+    /// A sync in the list.
+    SyncNumber,
+    /// Packet trace heading.
+    Trace,
+    /// Packet trace intro.
+    TraceIntro,
+    /// Source select label.
+    TraceFrom,
+    /// Destination input label.
+    TraceTo,
+    /// External source option.
+    ExternalClient,
+    /// External client IP input label.
+    ExternalIp,
+    /// Trace button.
+    TraceButton,
+    /// Trace error prefix.
+    TraceFailed,
+    /// No trace yet.
+    NoTrace,
+    /// Trace time label.
+    TracedAt,
+    /// Steps list label.
+    TraceSteps,
+    /// Backend label.
+    Backend,
+    /// Source seen by the backend.
+    SeenSource,
+    /// conntrack entry label.
+    ConntrackEntry,
+    /// Rules evaluated label.
+    RulesEvaluated,
+    /// Packet before/after label.
+    PacketRewrite,
+    /// Rules matched label.
+    RulesMatched,
+    /// Engine step text note.
+    EngineTextAsIs,
+    /// Packet path diagram label.
+    PacketPath,
+    /// Client box.
+    Client,
+    /// Previous step button.
+    PrevStep,
+    /// Next step button.
+    NextStep,
+    /// Play animation button.
+    PlayPath,
+    /// Step N of M prefix.
+    StepLabel,
+    /// Button that shows a step in the diagram.
+    ShowStep,
+    /// Traffic heading.
+    Traffic,
+    /// Traffic intro.
+    TrafficIntro,
+    /// Requests input.
+    Requests,
+    /// Pool input.
+    Pool,
+    /// Retries input.
+    Retries,
+    /// Send button.
+    SendButton,
+    /// Invalid traffic numbers.
+    InvalidTraffic,
+    /// Histogram heading.
+    Distribution,
+    /// No traffic yet.
+    NoTraffic,
+    /// New connections count.
+    NewConnections,
+    /// Reused connections count.
+    ReusedConnections,
+    /// Client options label.
+    ClientOptions,
+    /// Scale view heading (a details summary).
+    Scale,
+    /// Why iptables grows linearly.
+    ScaleIntro,
+    /// Measuring.
+    ScaleMeasuring,
+    /// Mode column.
+    ScaleMode,
+    /// Services column.
+    ScaleServices,
+    /// Endpoints column.
+    ScaleEndpoints,
+    /// Rules column.
+    ScaleRules,
+    /// First service column.
+    ScaleFirst,
+    /// Last service column.
+    ScaleLast,
+    /// Measurement time.
+    ScaleTook,
 }
 
 /// The string for `key` in `lang`.
@@ -351,6 +531,8 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ScenarioNginx) => "nginx Pod (nginx-pod)",
         (Lang::Ko, ScenarioLivenessHttp) => "HTTP liveness probe (liveness-http)",
         (Lang::En, ScenarioLivenessHttp) => "HTTP liveness probe (liveness-http)",
+        (Lang::Ko, ScenarioServiceWeb) => "Service와 nginx Pod 3개 (service-web)",
+        (Lang::En, ScenarioServiceWeb) => "A Service and three nginx Pods (service-web)",
         (Lang::Ko, SelectPod) => "이 Pod 선택",
         (Lang::En, SelectPod) => "Select this pod",
         (Lang::Ko, SelectedPod) => "선택한 Pod",
@@ -585,5 +767,209 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, DaemonMemory) => "Runtime daemon memory (MiB)",
         (Lang::Ko, Sources) => "출처",
         (Lang::En, Sources) => "Sources",
+        (Lang::Ko, LabViews) => "실습 화면",
+        (Lang::En, LabViews) => "Lab views",
+        (Lang::Ko, TabNode) => "노드와 Pod (kubelet, CRI)",
+        (Lang::En, TabNode) => "Node and pods (kubelet, CRI)",
+        (Lang::Ko, TabProxy) => "Service와 kube-proxy",
+        (Lang::En, TabProxy) => "Services and kube-proxy",
+        (Lang::Ko, ProxyHeading) => "kube-proxy 설정",
+        (Lang::En, ProxyHeading) => "kube-proxy settings",
+        (Lang::Ko, ProxyIntro) => {
+            "kube-proxy는 노드마다 Service와 EndpointSlice를 지켜보다가 선택한 모드의 규칙을 노드 커널에 씁니다. 모드나 스케줄러를 바꾸면 편집기의 현재 YAML로 t = 0부터 다시 시작합니다."
+        }
+        (Lang::En, ProxyIntro) => {
+            "kube-proxy runs on every node: it watches Services and EndpointSlices and writes its mode's rules into the node's kernel. Changing the mode or the scheduler restarts the lab from t = 0 with the editor's current YAML."
+        }
+        (Lang::Ko, ProxyMode) => "프록시 모드 (--proxy-mode)",
+        (Lang::En, ProxyMode) => "Proxy mode (--proxy-mode)",
+        (Lang::Ko, ModeIptables) => "iptables (리눅스 기본값)",
+        (Lang::En, ModeIptables) => "iptables (the Linux default)",
+        (Lang::Ko, ModeIpvs) => "IPVS (v1.35에서 지원 중단 예고)",
+        (Lang::En, ModeIpvs) => "IPVS (deprecated in v1.35)",
+        (Lang::Ko, ModeNftables) => "nftables (v1.33에서 GA)",
+        (Lang::En, ModeNftables) => "nftables (GA in v1.33)",
+        (Lang::Ko, ModeUserspace) => "userspace (v1.26에서 제거됨, 역사 속 모드)",
+        (Lang::En, ModeUserspace) => "userspace (removed in v1.26, history)",
+        (Lang::Ko, IpvsScheduler) => "IPVS 스케줄러 (--ipvs-scheduler)",
+        (Lang::En, IpvsScheduler) => "IPVS scheduler (--ipvs-scheduler)",
+        (Lang::Ko, SchedulerIpvsOnly) => "IPVS 모드에서만 쓰입니다.",
+        (Lang::En, SchedulerIpvsOnly) => "Only used in IPVS mode.",
+        (Lang::Ko, SchedRr) => "라운드 로빈",
+        (Lang::En, SchedRr) => "round robin",
+        (Lang::Ko, SchedWrr) => "가중 라운드 로빈",
+        (Lang::En, SchedWrr) => "weighted round robin",
+        (Lang::Ko, SchedLc) => "최소 연결",
+        (Lang::En, SchedLc) => "least connection",
+        (Lang::Ko, SchedWlc) => "가중 최소 연결",
+        (Lang::En, SchedWlc) => "weighted least connection",
+        (Lang::Ko, SchedLblc) => "지역성 기반 최소 연결",
+        (Lang::En, SchedLblc) => "locality-based least connection",
+        (Lang::Ko, SchedLblcr) => "복제 포함 지역성 기반 최소 연결",
+        (Lang::En, SchedLblcr) => "locality-based least connection with replication",
+        (Lang::Ko, SchedSh) => "출발지 해시",
+        (Lang::En, SchedSh) => "source hashing",
+        (Lang::Ko, SchedDh) => "목적지 해시",
+        (Lang::En, SchedDh) => "destination hashing",
+        (Lang::Ko, SchedSed) => "최단 예상 지연",
+        (Lang::En, SchedSed) => "shortest expected delay",
+        (Lang::Ko, SchedNq) => "대기 없음",
+        (Lang::En, SchedNq) => "never queue",
+        (Lang::Ko, SchedMh) => "Maglev 해시",
+        (Lang::En, SchedMh) => "Maglev hashing",
+        (Lang::Ko, ProxyNode) => "규칙을 볼 노드",
+        (Lang::En, ProxyNode) => "Node whose rules are shown",
+        (Lang::Ko, Rules) => "kube-proxy가 쓴 규칙",
+        (Lang::En, Rules) => "Rules kube-proxy programmed",
+        (Lang::Ko, RuleCount) => "규칙 수",
+        (Lang::En, RuleCount) => "Rules programmed",
+        (Lang::Ko, LastSync) => "마지막 동기화",
+        (Lang::En, LastSync) => "Last sync",
+        (Lang::Ko, NoSync) => "kube-proxy가 아직 규칙을 쓰지 않았습니다.",
+        (Lang::En, NoSync) => "kube-proxy has not written any rules yet.",
+        (Lang::Ko, NoRulesText) => "이 모드는 아직 규칙을 출력하지 않습니다.",
+        (Lang::En, NoRulesText) => "This mode prints no rules yet.",
+        (Lang::Ko, RulesView) => "보기",
+        (Lang::En, RulesView) => "View",
+        (Lang::Ko, NftTransaction) => "nft -f 트랜잭션",
+        (Lang::En, NftTransaction) => "the nft -f transaction",
+        (Lang::Ko, HighlightNote) => "강조된 줄은 마지막으로 추적한 패킷이 일치한 규칙입니다.",
+        (Lang::En, HighlightNote) => {
+            "Highlighted lines are the rules the last traced packet matched."
+        }
+        (Lang::Ko, MatchedHere) => "이 노드에서 일치한 규칙 줄",
+        (Lang::En, MatchedHere) => "Matched rule lines on this node",
+        (Lang::Ko, RulesDiff) => "동기화 사이의 규칙 변화",
+        (Lang::En, RulesDiff) => "What changed between two syncs",
+        (Lang::Ko, RulesDiffIntro) => {
+            "kube-proxy는 Service나 EndpointSlice가 바뀔 때마다 (최소 1초 간격으로) 규칙을 다시 씁니다. 예를 들어 readiness 프로브가 실패하면 그 엔드포인트의 규칙이 사라집니다."
+        }
+        (Lang::En, RulesDiffIntro) => {
+            "kube-proxy rewrites its rules whenever a Service or EndpointSlice changes (at most once a second). When a readiness probe fails, for example, that endpoint's rules disappear."
+        }
+        (Lang::Ko, DiffFrom) => "이전 동기화",
+        (Lang::En, DiffFrom) => "Older sync",
+        (Lang::Ko, DiffTo) => "이후 동기화",
+        (Lang::En, DiffTo) => "Newer sync",
+        (Lang::Ko, DiffNoChanges) => "두 동기화의 규칙이 같습니다.",
+        (Lang::En, DiffNoChanges) => "Both syncs programmed the same rules.",
+        (Lang::Ko, DiffNeedTwo) => "비교하려면 동기화가 두 번 이상 있어야 합니다.",
+        (Lang::En, DiffNeedTwo) => "Comparing needs at least two syncs.",
+        (Lang::Ko, DiffAdded) => "추가된 줄",
+        (Lang::En, DiffAdded) => "lines added",
+        (Lang::Ko, DiffRemoved) => "삭제된 줄",
+        (Lang::En, DiffRemoved) => "lines removed",
+        (Lang::Ko, SyncNumber) => "동기화",
+        (Lang::En, SyncNumber) => "sync",
+        (Lang::Ko, Trace) => "패킷 추적",
+        (Lang::En, Trace) => "Packet trace",
+        (Lang::Ko, TraceIntro) => {
+            "출발지에서 목적지로 새 연결 하나를 열고 DNS, 넷필터 훅마다 일치한 규칙, NAT, conntrack, 백엔드까지 따라갑니다. 이 요청은 실제로 보내지며 실행한 동작에 기록됩니다."
+        }
+        (Lang::En, TraceIntro) => {
+            "Opens one new connection from the source to the destination and follows it through DNS, the rules each netfilter hook matched, NAT, conntrack and the backend. The request is really sent and recorded as a lab action."
+        }
+        (Lang::Ko, TraceFrom) => "출발지",
+        (Lang::En, TraceFrom) => "From",
+        (Lang::Ko, TraceTo) => "목적지 (Service 이름 또는 IP[:포트])",
+        (Lang::En, TraceTo) => "To (Service name or IP[:port])",
+        (Lang::Ko, ExternalClient) => "클러스터 밖 클라이언트 (external:IP)",
+        (Lang::En, ExternalClient) => "A client outside the cluster (external:IP)",
+        (Lang::Ko, ExternalIp) => "외부 클라이언트 IP",
+        (Lang::En, ExternalIp) => "Outside client's IP",
+        (Lang::Ko, TraceButton) => "추적",
+        (Lang::En, TraceButton) => "Trace",
+        (Lang::Ko, TraceFailed) => "추적 실패:",
+        (Lang::En, TraceFailed) => "Trace failed:",
+        (Lang::Ko, NoTrace) => "아직 추적한 패킷이 없습니다.",
+        (Lang::En, NoTrace) => "No packet traced yet.",
+        (Lang::Ko, TracedAt) => "추적 시각",
+        (Lang::En, TracedAt) => "Traced at",
+        (Lang::Ko, TraceSteps) => "패킷이 거친 단계",
+        (Lang::En, TraceSteps) => "The packet's steps",
+        (Lang::Ko, Backend) => "백엔드",
+        (Lang::En, Backend) => "Backend",
+        (Lang::Ko, SeenSource) => "백엔드가 본 출발지 주소",
+        (Lang::En, SeenSource) => "Source address the backend saw",
+        (Lang::Ko, ConntrackEntry) => "conntrack 항목",
+        (Lang::En, ConntrackEntry) => "conntrack entry",
+        (Lang::Ko, RulesEvaluated) => "평가한 규칙 수",
+        (Lang::En, RulesEvaluated) => "Rules evaluated",
+        (Lang::Ko, PacketRewrite) => "패킷 변환 (전 ⇒ 후)",
+        (Lang::En, PacketRewrite) => "Packet (before ⇒ after)",
+        (Lang::Ko, RulesMatched) => "일치한 규칙",
+        (Lang::En, RulesMatched) => "Rules matched",
+        (Lang::Ko, EngineTextAsIs) => "단계 설명은 엔진이 출력한 원문(영어) 그대로입니다.",
+        (Lang::En, EngineTextAsIs) => "Step descriptions are the engine's own text.",
+        (Lang::Ko, PacketPath) => "패킷 경로",
+        (Lang::En, PacketPath) => "Packet path",
+        (Lang::Ko, Client) => "클라이언트",
+        (Lang::En, Client) => "Client",
+        (Lang::Ko, PrevStep) => "이전 단계",
+        (Lang::En, PrevStep) => "Previous step",
+        (Lang::Ko, NextStep) => "다음 단계",
+        (Lang::En, NextStep) => "Next step",
+        (Lang::Ko, PlayPath) => "경로 재생",
+        (Lang::En, PlayPath) => "Play the path",
+        (Lang::Ko, StepLabel) => "단계",
+        (Lang::En, StepLabel) => "Step",
+        (Lang::Ko, ShowStep) => "그림에서 이 단계 보기",
+        (Lang::En, ShowStep) => "Show this step in the diagram",
+        (Lang::Ko, Traffic) => "트래픽 보내기",
+        (Lang::En, Traffic) => "Send traffic",
+        (Lang::Ko, TrafficIntro) => {
+            "위의 출발지에서 목적지로 요청을 여러 번 보냅니다. 연결 풀과 재시도는 kube-proxy가 아니라 클라이언트(HTTP 라이브러리나 서비스 메시 사이드카)의 기능입니다. kube-proxy의 규칙은 새 연결에서만 백엔드를 고르고, 이미 열린 연결은 conntrack이 같은 백엔드로 보냅니다."
+        }
+        (Lang::En, TrafficIntro) => {
+            "Sends many requests from the source above to the destination. The connection pool and retries are the client's features (an HTTP library or a service-mesh sidecar), not kube-proxy's: kube-proxy's rules choose a backend only for a new connection, and conntrack keeps an open connection on its backend."
+        }
+        (Lang::Ko, Requests) => "요청 수",
+        (Lang::En, Requests) => "Requests",
+        (Lang::Ko, Pool) => "연결 풀 크기 (클라이언트, 0 = 요청마다 새 연결)",
+        (Lang::En, Pool) => "Connection pool (client; 0 = a new connection per request)",
+        (Lang::Ko, Retries) => "재시도 횟수 (클라이언트)",
+        (Lang::En, Retries) => "Retries (client)",
+        (Lang::Ko, SendButton) => "보내기",
+        (Lang::En, SendButton) => "Send",
+        (Lang::Ko, InvalidTraffic) => {
+            "요청 수는 1에서 10000 사이, 연결 풀과 재시도는 0에서 1000 사이의 숫자여야 합니다."
+        }
+        (Lang::En, InvalidTraffic) => {
+            "Requests must be a number from 1 to 10000; pool and retries from 0 to 1000."
+        }
+        (Lang::Ko, Distribution) => "백엔드별 요청 분포",
+        (Lang::En, Distribution) => "Requests per backend",
+        (Lang::Ko, NoTraffic) => "아직 보낸 트래픽이 없습니다.",
+        (Lang::En, NoTraffic) => "No traffic sent yet.",
+        (Lang::Ko, NewConnections) => "새 연결 (kube-proxy 규칙이 백엔드를 고름)",
+        (Lang::En, NewConnections) => "New connections (kube-proxy's rules chose the backend)",
+        (Lang::Ko, ReusedConnections) => "재사용한 연결 (conntrack이 같은 백엔드로 보냄)",
+        (Lang::En, ReusedConnections) => "Reused connections (conntrack kept the backend)",
+        (Lang::Ko, ClientOptions) => "클라이언트 옵션 (kube-proxy 아님)",
+        (Lang::En, ClientOptions) => "Client options (not kube-proxy's)",
+        (Lang::Ko, Scale) => "규모: Service가 많아지면",
+        (Lang::En, Scale) => "Scale: as Services grow",
+        (Lang::Ko, ScaleIntro) => {
+            "iptables 모드에서는 새 연결의 첫 패킷이 KUBE-SERVICES 체인의 규칙을 Service마다 하나씩 위에서부터 차례로 비교하므로, 평가하는 규칙 수가 Service 수에 비례해 늘어납니다. IPVS와 nftables는 해시 테이블(verdict map)에서 한 번에 찾습니다."
+        }
+        (Lang::En, ScaleIntro) => {
+            "In iptables mode a new connection's first packet is checked against KUBE-SERVICES one rule per Service, top to bottom, so the rules evaluated grow linearly with the number of Services; IPVS and nftables find the Service with one hash lookup (a verdict map)."
+        }
+        (Lang::Ko, ScaleMeasuring) => "측정 중…",
+        (Lang::En, ScaleMeasuring) => "Measuring…",
+        (Lang::Ko, ScaleMode) => "모드",
+        (Lang::En, ScaleMode) => "Mode",
+        (Lang::Ko, ScaleServices) => "Service 수",
+        (Lang::En, ScaleServices) => "Services",
+        (Lang::Ko, ScaleEndpoints) => "Service당 엔드포인트",
+        (Lang::En, ScaleEndpoints) => "Endpoints per Service",
+        (Lang::Ko, ScaleRules) => "프로그래밍된 규칙",
+        (Lang::En, ScaleRules) => "Rules programmed",
+        (Lang::Ko, ScaleFirst) => "첫 Service로 갈 때 평가한 규칙",
+        (Lang::En, ScaleFirst) => "Rules evaluated, first Service",
+        (Lang::Ko, ScaleLast) => "마지막 Service로 갈 때 평가한 규칙",
+        (Lang::En, ScaleLast) => "Rules evaluated, last Service",
+        (Lang::Ko, ScaleTook) => "측정에 걸린 시간 (ms)",
+        (Lang::En, ScaleTook) => "Measuring took (ms)",
     }
 }

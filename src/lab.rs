@@ -4,10 +4,16 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
+use nodelab_engine::api::lab::Lab as LabObject;
 use nodelab_engine::compare::{self, Setup};
 use nodelab_engine::lab::LabAction;
+use nodelab_engine::net::trace::{Source, Trace};
+use nodelab_engine::proxy::{Mode, Scheduler};
 use nodelab_engine::report::pod_rows;
-use nodelab_engine::{Kind, Manifest, Object, ObjectRef, SimTime, World, decode_manifests};
+use nodelab_engine::world::{ClientOptions, TrafficSpec};
+use nodelab_engine::{
+    Document, Kind, Manifest, Object, ObjectRef, SimTime, World, decode_manifests,
+};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
@@ -16,6 +22,7 @@ use crate::cri_view::{cri_calls_panel, crictl_panel, use_cri_ui};
 use crate::dom::event_value;
 use crate::i18n::{Key, Lang, t};
 use crate::pod_view::pod_detail;
+use crate::proxy_view::{ProxyProps, proxy_views, use_proxy_ui};
 use crate::runtime_view::{compare_panel, runtime_switcher, use_compare_ui};
 use crate::scenarios::Scenario;
 
@@ -35,6 +42,27 @@ pub struct Taken {
     pub action: LabAction,
     /// The engine's refusal, if it refused.
     pub error: Option<String>,
+}
+
+/// The kube-proxy mode and IPVS scheduler of a run.
+pub type ProxyChoice = (Mode, Scheduler);
+
+/// A packet trace the learner asked for, and when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Traced {
+    /// Simulated time of the trace.
+    pub time: SimTime,
+    /// The walk, or why it could not start.
+    pub result: Result<Trace, String>,
+}
+
+/// Which views the lab shows below the editor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// The kubelet's: CRI calls, crictl and the selected pod.
+    Node,
+    /// kube-proxy's: rules, diffs, packet traces, traffic and scale.
+    Proxy,
 }
 
 /// Lab state: the scenario and editor text, the world at t = 0 (the rewind checkpoint), now,
@@ -58,6 +86,10 @@ pub struct LabState {
     action_error: Option<String>,
     /// The container runtime and handler the learner chose (`None`: as the manifests say).
     setup: Option<Setup>,
+    /// The kube-proxy mode and scheduler the learner chose (`None`: as the manifests say).
+    proxy: Option<ProxyChoice>,
+    /// The last packet trace (cleared when the world is rebuilt or rewound).
+    trace: Option<Traced>,
 }
 
 /// What the learner can do.
@@ -86,6 +118,15 @@ pub enum LabMsg {
     Act(LabAction),
     /// Run the current YAML on this runtime and handler, from t = 0.
     Setup(Setup),
+    /// Run the current YAML with kube-proxy in this mode (and IPVS scheduler), from t = 0.
+    Proxy(ProxyChoice),
+    /// Trace one new connection now, and send it as a one-request traffic action.
+    Trace {
+        /// The client.
+        from: Source,
+        /// `host[:port]`.
+        to: String,
+    },
 }
 
 /// Decodes a manifest text, or the errors to show (one per line).
@@ -98,14 +139,42 @@ pub fn decode(text: &str) -> Result<Vec<Manifest>, String> {
     })
 }
 
-/// Builds the world for a manifest text on `setup` (or as the manifests say), or the error to
-/// show.
-fn load(text: &str, setup: Option<Setup>) -> Result<World, String> {
+/// Builds the world for a manifest text on `setup` and with kube-proxy as `proxy` (or as the
+/// manifests say), or the error to show.
+fn load(text: &str, setup: Option<Setup>, proxy: Option<ProxyChoice>) -> Result<World, String> {
     let manifests = decode(text)?;
-    match setup {
-        Some(setup) => compare::world_for(&manifests, Some(SEED), setup),
-        None => World::from_manifests(&manifests, Some(SEED)).map_err(|e| e.to_string()),
+    match (setup, proxy) {
+        (None, None) => World::from_manifests(&manifests, Some(SEED)).map_err(|e| e.to_string()),
+        (Some(setup), None) => compare::world_for(&manifests, Some(SEED), setup),
+        (None, Some((mode, scheduler))) => {
+            compare::world_with_proxy(&manifests, Some(SEED), mode, scheduler)
+        }
+        // Both chosen: the proxy settings go into the Lab document first (what
+        // `world_with_proxy` does), then the runtime set-up.
+        (Some(setup), Some(choice)) => {
+            compare::world_for(&with_proxy(manifests, choice), Some(SEED), setup)
+        }
     }
+}
+
+/// `manifests` with the Lab's `proxyMode` and `ipvsScheduler` set (a Lab is added when there
+/// is none), as [`compare::world_with_proxy`] sets them.
+fn with_proxy(mut manifests: Vec<Manifest>, (mode, scheduler): ProxyChoice) -> Vec<Manifest> {
+    let mut has_lab = false;
+    for m in &mut manifests {
+        if let Document::Lab(lab) = &mut m.document {
+            has_lab = true;
+            lab.spec.proxy_mode = Some(mode.as_str().to_owned());
+            lab.spec.ipvs_scheduler = Some(scheduler.as_str().to_owned());
+        }
+    }
+    if !has_lab {
+        let mut lab = LabObject::default();
+        lab.spec.proxy_mode = Some(mode.as_str().to_owned());
+        lab.spec.ipvs_scheduler = Some(scheduler.as_str().to_owned());
+        manifests.push(Manifest::synthetic(Document::Lab(lab)));
+    }
+    manifests
 }
 
 impl LabState {
@@ -113,7 +182,7 @@ impl LabState {
     pub fn new() -> LabState {
         let scenario = Scenario::ALL[0];
         let text = scenario.manifest();
-        let world = load(text, None).unwrap_or_else(|_| World::new(SEED));
+        let world = load(text, None, None).unwrap_or_else(|_| World::new(SEED));
         LabState {
             scenario,
             text: text.to_owned(),
@@ -127,13 +196,15 @@ impl LabState {
             applied: 0,
             action_error: None,
             setup: None,
+            proxy: None,
+            trace: None,
         }
     }
 
     /// Loads the editor text into a fresh world; keeps the old one on an error. Returns whether
     /// it loaded.
     fn apply(&mut self) -> bool {
-        let loaded = match load(&self.text, self.setup) {
+        let loaded = match load(&self.text, self.setup, self.proxy) {
             Ok(world) => {
                 self.initial = world.clone();
                 self.world = world;
@@ -143,6 +214,7 @@ impl LabState {
                 self.taken.clear();
                 self.applied = 0;
                 self.action_error = None;
+                self.trace = None;
                 true
             }
             Err(e) => {
@@ -167,6 +239,47 @@ impl LabState {
                 .and_then(|r| r.handlers.first())
                 .map_or("runc", |h| h.name),
         )
+    }
+
+    /// The kube-proxy mode and scheduler the views show: the learner's choice, else the first
+    /// node's kube-proxy configuration.
+    pub fn proxy_choice(&self) -> ProxyChoice {
+        self.proxy.unwrap_or_else(|| {
+            self.world
+                .proxies()
+                .values()
+                .next()
+                .map_or((Mode::default(), Scheduler::default()), |p| {
+                    (p.config.mode, p.config.scheduler)
+                })
+        })
+    }
+
+    /// Traces one new connection at the current time and sends the same request through the
+    /// live world as a one-request traffic action.
+    ///
+    /// The steps come from a copy of the world taken at this instant: `World::trace` on the
+    /// live world would be a real connection (it advances the random generator, adds a
+    /// conntrack entry, moves IPVS and affinity state) that is not a lab action, so a rewind
+    /// and replay would diverge from what the learner saw. Instead the live world takes the
+    /// same request as `LabAction::Traffic` (one request, `GET /`, no pool, no retries — the
+    /// very connection `World::trace` opens), which is recorded and replayed; the world is
+    /// deterministic, so the copy and the live world pick the same client port and backend.
+    fn trace(&mut self, from: Source, to: String) {
+        self.taken.truncate(self.applied);
+        let now = self.world.now();
+        self.world.advance_to(now);
+        let result = self.world.clone().trace(&from, &to);
+        if result.is_ok() {
+            self.act(LabAction::Traffic(TrafficSpec {
+                from,
+                to,
+                requests: 1,
+                path: "/".to_owned(),
+                client: ClientOptions::default(),
+            }));
+        }
+        self.trace = Some(Traced { time: now, result });
     }
 
     /// The next recorded action the world has not seen yet (after a rewind).
@@ -300,6 +413,13 @@ impl Reducible for LabState {
                     s.setup = before;
                 }
             }
+            LabMsg::Proxy(choice) => {
+                let before = s.proxy.replace(choice);
+                if !s.apply() {
+                    s.proxy = before;
+                }
+            }
+            LabMsg::Trace { from, to } => s.trace(from, to),
             LabMsg::Tick => {
                 let next = s.world.now().plus_millis(SIM_MS_PER_TICK);
                 s.advance(next);
@@ -311,11 +431,30 @@ impl Reducible for LabState {
                 s.playing = false;
                 s.idle = false;
                 s.action_error = None;
+                s.trace = None;
             }
             LabMsg::Select(pod) => s.selected = Some(pod),
             LabMsg::Act(action) => s.act(action),
         }
         Rc::new(s)
+    }
+}
+
+/// Scrolls the rules text (not the page) so that its first highlighted line is in view.
+fn scroll_to_first_hit() {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let hit = doc
+        .query_selector("[data-testid=rules-text] mark.hit")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let Some(hit) = hit else { return };
+    if let Some(pre) = hit.parent_element() {
+        // `pre.rules-text` is positioned, so the line's offsetTop is relative to it.
+        pre.set_scroll_top((hit.offset_top() - 24).max(0));
     }
 }
 
@@ -373,6 +512,34 @@ pub fn Lab(props: &LabProps) -> Html {
         let state = state.clone();
         Callback::from(move |s: Setup| state.dispatch(LabMsg::Setup(s)))
     };
+    let view = use_state(|| View::Node);
+    let proxy_ui = use_proxy_ui();
+    // A new trace scrolls the rules text to its first highlighted line.
+    use_effect_with(
+        (
+            state.trace.as_ref().map(|t| t.time),
+            *view,
+            (*proxy_ui.node).clone(),
+        ),
+        |_| scroll_to_first_hit(),
+    );
+    let on_proxy = {
+        let state = state.clone();
+        Callback::from(move |c: ProxyChoice| state.dispatch(LabMsg::Proxy(c)))
+    };
+    let on_trace = {
+        let state = state.clone();
+        Callback::from(move |(from, to): (Source, String)| {
+            state.dispatch(LabMsg::Trace { from, to })
+        })
+    };
+    // The error of the last traffic action, shown beside the traffic form.
+    let traffic_error = state
+        .taken
+        .get(..state.applied)
+        .and_then(<[Taken]>::last)
+        .filter(|t| matches!(t.action, LabAction::Traffic(_)))
+        .and_then(|t| t.error.clone());
     let rows = pod_rows(&state.world);
     let shown = state.shown_pod();
     let events = state.world.events().all();
@@ -450,7 +617,7 @@ pub fn Lab(props: &LabProps) -> Html {
                         </tbody>
                     </table>
                     </div>
-                    <ActionPanel {lang} target={state.target()} error={state.action_error.clone()} on_act={on_act} />
+                    <ActionPanel {lang} target={state.target()} error={state.action_error.clone()} on_act={on_act.clone()} />
                     { taken_list(lang, &state.taken, state.applied) }
                     <h3>{ t(lang, Key::Events) }</h3>
                     if events.is_empty() { <p class="empty">{ t(lang, Key::NoEvents) }</p> }
@@ -467,11 +634,40 @@ pub fn Lab(props: &LabProps) -> Html {
                     </ol>
                 </div>
             </div>
-            <div class="cri-views">
-                { cri_calls_panel(lang, &state.world, &cri_ui) }
-                { crictl_panel(lang, &state.world, state.target().node.as_deref(), &cri_ui) }
+            <div class="tabs view-tabs" role="tablist" aria-label={t(lang, Key::LabViews)}>
+                { for [(View::Node, "node", Key::TabNode), (View::Proxy, "kube-proxy", Key::TabProxy)].into_iter().map(|(v, id, key)| {
+                    let selected = *view == v;
+                    let onclick = {
+                        let view = view.clone();
+                        Callback::from(move |_: MouseEvent| view.set(v))
+                    };
+                    html! {
+                        <button role="tab" id={format!("view-tab-{id}")} data-testid="view-tab" data-tab={id}
+                            aria-selected={if selected { "true" } else { "false" }} aria-controls="lab-view"
+                            class={classes!(selected.then_some("selected"))} {onclick}>{ t(lang, key) }</button>
+                    }
+                }) }
             </div>
-            { pod_detail(lang, &state.world, shown.as_ref(), *previous_logs, on_previous) }
+            <div role="tabpanel" id="lab-view" aria-labelledby={if *view == View::Node { "view-tab-node" } else { "view-tab-kube-proxy" }}>
+                if *view == View::Node {
+                    <div class="cri-views">
+                        { cri_calls_panel(lang, &state.world, &cri_ui) }
+                        { crictl_panel(lang, &state.world, state.target().node.as_deref(), &cri_ui) }
+                    </div>
+                    { pod_detail(lang, &state.world, shown.as_ref(), *previous_logs, on_previous) }
+                } else {
+                    { proxy_views(&ProxyProps {
+                        lang,
+                        world: &state.world,
+                        choice: state.proxy_choice(),
+                        trace: state.trace.as_ref(),
+                        traffic_error: traffic_error.as_deref(),
+                        on_proxy,
+                        on_trace,
+                        on_act: on_act.clone(),
+                    }, &proxy_ui) }
+                }
+            </div>
         </section>
     }
 }
@@ -627,6 +823,103 @@ mod tests {
         );
         assert!(broken.error.is_some());
         assert_eq!(broken.setup_names(), ("containerd", "runsc"));
+    }
+
+    fn client() -> Source {
+        Source::Pod(ObjectRef::new(Kind::Pod, "default", "client"))
+    }
+
+    #[wasm_bindgen_test]
+    fn a_proxy_change_reruns_the_current_yaml_from_zero() {
+        let runsc = Setup::named("containerd", "runsc").expect("containerd runs runsc");
+        let s = reduce(
+            Rc::new(LabState::new()),
+            vec![
+                LabMsg::Scenario(Scenario::ServiceWeb),
+                LabMsg::Setup(runsc),
+                LabMsg::Tick,
+                LabMsg::Proxy((Mode::Ipvs, Scheduler::Sh)),
+            ],
+        );
+        assert!(s.error.is_none(), "{:?}", s.error);
+        assert_eq!(s.world.now(), SimTime::ZERO);
+        assert_eq!(s.proxy_choice(), (Mode::Ipvs, Scheduler::Sh));
+        let configs: Vec<_> = s
+            .world
+            .proxies()
+            .values()
+            .map(|p| {
+                (
+                    p.config.node_name.as_str(),
+                    p.config.mode,
+                    p.config.scheduler,
+                )
+            })
+            .collect();
+        assert_eq!(
+            configs,
+            [
+                ("node-1", Mode::Ipvs, Scheduler::Sh),
+                ("node-2", Mode::Ipvs, Scheduler::Sh)
+            ]
+        );
+        // The runtime set-up chosen before is kept.
+        assert_eq!(s.setup_names(), ("containerd", "runsc"));
+
+        // A broken manifest keeps the old world and choice.
+        let broken = reduce(
+            s,
+            vec![
+                LabMsg::Edit("kind: [".to_owned()),
+                LabMsg::Proxy((Mode::Nftables, Scheduler::Rr)),
+            ],
+        );
+        assert!(broken.error.is_some());
+        assert_eq!(broken.proxy_choice(), (Mode::Ipvs, Scheduler::Sh));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_trace_is_sent_as_a_one_request_traffic_action_and_replays() {
+        let mut msgs = vec![LabMsg::Scenario(Scenario::ServiceWeb)];
+        msgs.extend((0..30).map(|_| LabMsg::Tick));
+        msgs.push(LabMsg::Trace {
+            from: client(),
+            to: "web".to_owned(),
+        });
+        let s = reduce(Rc::new(LabState::new()), msgs);
+        let traced = s.trace.clone().expect("a trace");
+        let trace = traced.result.expect("the trace walks");
+        assert_eq!(traced.time, SimTime::from_secs(30));
+        assert_eq!(s.taken.len(), 1);
+        let LabAction::Traffic(spec) = &s.taken[0].action else {
+            panic!("a traffic action, got {:?}", s.taken[0].action);
+        };
+        assert_eq!((spec.requests, spec.to.as_str()), (1, "web"));
+        // The live world's request is the traced connection: same outcome, same backend.
+        let run = s.world.traffic().last().expect("a traffic run");
+        assert_eq!(run.results.len(), 1);
+        assert_eq!(run.results[0].outcome, trace.outcome);
+        assert_eq!(
+            run.results[0].backend,
+            trace.backend.as_ref().map(|b| b.addr)
+        );
+
+        // Rewind clears the trace; replaying takes the request again, identically.
+        let rewound = reduce(s.clone(), vec![LabMsg::Rewind]);
+        assert!(rewound.trace.is_none());
+        let again = reduce(rewound, (0..31).map(|_| LabMsg::Tick).collect());
+        assert_eq!(again.world.traffic(), s.world.traffic());
+
+        // A trace that cannot start is shown, and nothing is sent.
+        let failed = reduce(
+            s,
+            vec![LabMsg::Trace {
+                from: Source::Pod(ObjectRef::new(Kind::Pod, "default", "missing")),
+                to: "web".to_owned(),
+            }],
+        );
+        assert!(failed.trace.as_ref().is_some_and(|t| t.result.is_err()));
+        assert_eq!(failed.taken.len(), 1);
     }
 
     #[wasm_bindgen_test]

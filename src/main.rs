@@ -7,8 +7,11 @@ mod i18n;
 mod lab;
 mod panic_banner;
 mod pod_view;
+mod proxy_view;
 mod runtime_view;
+mod scale_view;
 mod scenarios;
+mod trace_view;
 
 use i18n::{Key, Lang, t};
 use lab::Lab;

@@ -10,17 +10,25 @@ pub enum Scenario {
     /// The documentation's HTTP liveness probe: probes fail after 10 s and the kubelet restarts
     /// the container.
     LivenessHttp,
+    /// A ClusterIP Service in front of three nginx Pods on two nodes, and a client Pod: the
+    /// kube-proxy views' scenario.
+    ServiceWeb,
 }
 
 impl Scenario {
     /// Every scenario, in picker order; the first is the lesson's default.
-    pub const ALL: [Scenario; 2] = [Scenario::NginxPod, Scenario::LivenessHttp];
+    pub const ALL: [Scenario; 3] = [
+        Scenario::NginxPod,
+        Scenario::LivenessHttp,
+        Scenario::ServiceWeb,
+    ];
 
     /// The file stem, used as the picker's option value.
     pub fn id(self) -> &'static str {
         match self {
             Scenario::NginxPod => "nginx-pod",
             Scenario::LivenessHttp => "liveness-http",
+            Scenario::ServiceWeb => "service-web",
         }
     }
 
@@ -34,6 +42,7 @@ impl Scenario {
         match self {
             Scenario::NginxPod => Key::ScenarioNginx,
             Scenario::LivenessHttp => Key::ScenarioLivenessHttp,
+            Scenario::ServiceWeb => Key::ScenarioServiceWeb,
         }
     }
 
@@ -42,6 +51,7 @@ impl Scenario {
         match self {
             Scenario::NginxPod => include_str!("../lessons/scenarios/nginx-pod.yaml"),
             Scenario::LivenessHttp => include_str!("../lessons/scenarios/liveness-http.yaml"),
+            Scenario::ServiceWeb => include_str!("../lessons/scenarios/service-web.yaml"),
         }
     }
 }

@@ -315,6 +315,7 @@ pub fn run() -> ExitCode {
                 "lab.test.mjs",
                 "pod.test.mjs",
                 "cri.test.mjs",
+                "proxy.test.mjs",
             ],
         );
     } else {
