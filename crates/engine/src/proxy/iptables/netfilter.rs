@@ -9,7 +9,7 @@
 use std::net::SocketAddrV4;
 
 use super::Iptables;
-use super::rules::{ChainId, Match, Table, Target};
+use super::rules::{ChainId, Match, Target};
 use crate::net::packet::Packet;
 use crate::proxy::{Hook, HookCtx, RuleHit, Verdict};
 
@@ -165,14 +165,5 @@ fn match_holds(ipt: &Iptables, m: &Match, packet: &Packet, ctx: &mut HookCtx<'_>
             }
             true
         }
-    }
-}
-
-/// The table a built-in hook chain belongs to (for callers that label a trace).
-pub fn hook_tables(hook: Hook) -> &'static [Table] {
-    match hook {
-        Hook::Prerouting | Hook::Postrouting => &[Table::Nat],
-        Hook::Input | Hook::Forward => &[Table::Filter],
-        Hook::Output => &[Table::Nat, Table::Filter],
     }
 }
