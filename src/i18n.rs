@@ -486,10 +486,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, LabHeading) => "kubelet과 kube-proxy 실습",
         (Lang::En, LabHeading) => "kubelet and kube-proxy lab",
         (Lang::Ko, LabIntro) => {
-            "Pod 매니페스트를 적용하고 한 단계씩 진행하며 스케줄러, kubelet, 컨테이너 런타임이 무엇을 하는지 확인하세요."
+            "Pod 매니페스트를 적용하고 한 단계씩 진행하며 스케줄러, kubelet, 컨테이너 런타임이 무엇을 하는지 확인하세요. 'Service와 kube-proxy' 탭에서는 kube-proxy가 쓴 규칙과 그 규칙을 지나는 패킷의 경로를 볼 수 있습니다."
         }
         (Lang::En, LabIntro) => {
-            "Apply a Pod manifest and step through what the scheduler, the kubelet and the container runtime do with it."
+            "Apply a Pod manifest and step through what the scheduler, the kubelet and the container runtime do with it. The “Services and kube-proxy” tab shows the rules kube-proxy writes and the path a packet takes through them."
         }
         (Lang::Ko, Manifest) => "매니페스트 (YAML)",
         (Lang::En, Manifest) => "Manifest (YAML)",
@@ -785,7 +785,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ProxyMode) => "Proxy mode (--proxy-mode)",
         (Lang::Ko, ModeIptables) => "iptables (리눅스 기본값)",
         (Lang::En, ModeIptables) => "iptables (the Linux default)",
-        (Lang::Ko, ModeIpvs) => "IPVS (v1.35에서 지원 중단 예고)",
+        (Lang::Ko, ModeIpvs) => "IPVS (v1.35에서 사용 중단(deprecated))",
         (Lang::En, ModeIpvs) => "IPVS (deprecated in v1.35)",
         (Lang::Ko, ModeNftables) => "nftables (v1.33에서 GA)",
         (Lang::En, ModeNftables) => "nftables (GA in v1.33)",
