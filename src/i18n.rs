@@ -361,6 +361,8 @@ pub enum Key {
     HighlightNote,
     /// Count of highlighted lines.
     MatchedHere,
+    /// The last trace matched rules on other nodes only.
+    HitsElsewhere,
     /// Rules diff heading.
     RulesDiff,
     /// Rules diff intro.
@@ -839,6 +841,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         }
         (Lang::Ko, MatchedHere) => "이 노드에서 일치한 규칙 줄",
         (Lang::En, MatchedHere) => "Matched rule lines on this node",
+        (Lang::Ko, HitsElsewhere) => {
+            "마지막으로 추적한 패킷은 다른 노드의 규칙과 일치했습니다. 위에서 노드를 고르세요:"
+        }
+        (Lang::En, HitsElsewhere) => {
+            "The last traced packet matched rules on another node; pick it above:"
+        }
         (Lang::Ko, RulesDiff) => "동기화 사이의 규칙 변화",
         (Lang::En, RulesDiff) => "What changed between two syncs",
         (Lang::Ko, RulesDiffIntro) => {
