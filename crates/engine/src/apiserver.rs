@@ -1,10 +1,12 @@
 //! The API server: the cluster's object store, with resourceVersions, a watch log, namespace
 //! checks and the allocators for Service cluster IPs and node ports.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod allocator;
+
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
+pub use allocator::{LoadBalancerPool, ServiceAllocator};
 
 use crate::api::{FieldError, Kind, Object, ObjectRef, defaults, validation};
 use crate::rng::SimRng;
@@ -12,6 +14,8 @@ use crate::time::SimTime;
 
 /// The default Service CIDR (kubeadm `10.96.0.0/12`).
 pub const DEFAULT_SERVICE_CIDR: &str = "10.96.0.0/12";
+/// ClusterIP of the `kubernetes` Service (the first address of the range).
+pub const KUBERNETES_SERVICE_IP: Ipv4Addr = Ipv4Addr::new(10, 96, 0, 1);
 /// ClusterIP reserved for cluster DNS (kubeadm: the tenth address of the range).
 pub const DNS_SERVICE_IP: Ipv4Addr = Ipv4Addr::new(10, 96, 0, 10);
 /// NodePort range (`DefaultServiceNodePortRange`, 30000-32767).
@@ -98,9 +102,7 @@ pub struct ApiServer {
     objects: BTreeMap<ObjectRef, Object>,
     watch_log: Vec<WatchEvent>,
     resource_version: u64,
-    service_cidr: Ipv4Net,
-    used_cluster_ips: BTreeSet<Ipv4Addr>,
-    used_node_ports: BTreeSet<i32>,
+    services: ServiceAllocator,
 }
 
 impl Default for ApiServer {
@@ -113,18 +115,11 @@ impl ApiServer {
     /// An empty store with the `default`, `kube-system`, `kube-public` and `kube-node-lease`
     /// namespaces, as every cluster has.
     pub fn new() -> ApiServer {
-        let service_cidr: Ipv4Net = DEFAULT_SERVICE_CIDR.parse().unwrap_or_default();
-        let mut used = BTreeSet::new();
-        // The first address is the `kubernetes` Service; the tenth is cluster DNS.
-        used.insert(service_cidr.hosts().next().unwrap_or(Ipv4Addr::UNSPECIFIED));
-        used.insert(DNS_SERVICE_IP);
         ApiServer {
             objects: BTreeMap::new(),
             watch_log: Vec::new(),
             resource_version: 1000,
-            service_cidr,
-            used_cluster_ips: used,
-            used_node_ports: BTreeSet::new(),
+            services: ServiceAllocator::default(),
         }
     }
 
@@ -162,6 +157,9 @@ impl ApiServer {
                 meta.creation_timestamp = old.meta().creation_timestamp.clone();
                 meta.generation = old.meta().generation.map(|g| g + 1);
                 keep_allocations(&old, &mut object);
+                if let (Object::Service(old), Object::Service(svc)) = (&old, &mut object) {
+                    self.services.allocate(svc, Some(old), rng)?;
+                }
                 WatchEventType::Modified
             }
             None => {
@@ -179,7 +177,9 @@ impl ApiServer {
                     Object::PersistentVolumeClaim(claim) => claim.bind(),
                     _ => {}
                 }
-                self.allocate(&mut object)?;
+                if let Object::Service(svc) = &mut object {
+                    self.services.allocate(svc, None, rng)?;
+                }
                 WatchEventType::Added
             }
         };
@@ -218,14 +218,7 @@ impl ApiServer {
     pub fn remove(&mut self, key: &ObjectRef) -> Option<Object> {
         let removed = self.objects.remove(key)?;
         if let Object::Service(svc) = &removed {
-            for ip in svc.spec.cluster_ips.iter().filter_map(|ip| ip.parse().ok()) {
-                self.used_cluster_ips.remove(&ip);
-            }
-            for p in &svc.spec.ports {
-                if let Some(np) = p.node_port {
-                    self.used_node_ports.remove(&np);
-                }
-            }
+            self.services.release(svc);
         }
         self.resource_version += 1;
         self.watch_log.push(WatchEvent {
@@ -271,7 +264,8 @@ impl ApiServer {
         self.resource_version
     }
 
-    fn namespace_exists(&self, ns: &str) -> bool {
+    /// Whether namespace `ns` exists (the four built-in ones always do).
+    pub fn namespace_exists(&self, ns: &str) -> bool {
         matches!(
             ns,
             "default" | "kube-system" | "kube-public" | "kube-node-lease"
@@ -280,130 +274,22 @@ impl ApiServer {
             .contains_key(&ObjectRef::new(Kind::Namespace, "", ns))
     }
 
-    /// ClusterIP and NodePort allocation for a new Service (`pkg/registry/core/service/ipallocator`
-    /// and `portallocator`): the lowest free address after the reserved ones, random free ports.
-    fn allocate(&mut self, object: &mut Object) -> Result<(), ApiError> {
-        let Object::Service(svc) = object else {
-            return Ok(());
-        };
-        let ty = svc.service_type().to_owned();
-        if ty == "ExternalName" {
-            return Ok(());
-        }
-        let spec = &mut svc.spec;
-        let name = svc.metadata.name.clone();
-        let invalid = |path: &str, value: String, why: &str| ApiError::Invalid {
-            kind: "Service",
-            name: name.clone(),
-            causes: vec![FieldError::invalid(path, value, why)],
-        };
-        match spec.cluster_ip.as_deref() {
-            Some("None") => spec.cluster_ips = vec!["None".to_owned()],
-            Some(ip) if !ip.is_empty() => {
-                let addr: Ipv4Addr = ip.parse().map_err(|_| {
-                    invalid(
-                        "spec.clusterIPs[0]",
-                        format!("{ip:?}"),
-                        "must be a valid IP address",
-                    )
-                })?;
-                if !self.service_cidr.contains(&addr) {
-                    return Err(invalid(
-                        "spec.clusterIPs[0]",
-                        format!("{ip:?}"),
-                        &format!(
-                            "failed to allocate IP {ip}: the provided IP ({ip}) is not in the valid range. The range of valid IPs is {}",
-                            self.service_cidr
-                        ),
-                    ));
-                }
-                if !self.used_cluster_ips.insert(addr) && addr != DNS_SERVICE_IP {
-                    return Err(invalid(
-                        "spec.clusterIPs",
-                        format!("[]string{{{ip:?}}}"),
-                        &format!("failed to allocate IP {ip}: provided IP is already allocated"),
-                    ));
-                }
-                spec.cluster_ips = vec![ip.to_owned()];
-            }
-            _ => {
-                let ip = self
-                    .service_cidr
-                    .hosts()
-                    .find(|ip| !self.used_cluster_ips.contains(ip))
-                    .ok_or_else(|| {
-                        invalid("spec.clusterIPs", "[]string{}".to_owned(), "range is full")
-                    })?;
-                self.used_cluster_ips.insert(ip);
-                spec.cluster_ip = Some(ip.to_string());
-                spec.cluster_ips = vec![ip.to_string()];
-            }
-        }
-        if spec.cluster_ip.is_none() {
-            spec.cluster_ip = spec.cluster_ips.first().cloned();
-        }
-        if spec.ip_families.is_empty() {
-            spec.ip_families = vec!["IPv4".to_owned()];
-        }
-        spec.ip_family_policy
-            .get_or_insert_with(|| "SingleStack".to_owned());
-        if ty == "NodePort" || ty == "LoadBalancer" {
-            for (i, port) in spec.ports.iter_mut().enumerate() {
-                match port.node_port {
-                    Some(np) => {
-                        if !self.used_node_ports.insert(np) {
-                            return Err(invalid(
-                                &format!("spec.ports[{i}].nodePort"),
-                                np.to_string(),
-                                "provided port is already allocated",
-                            ));
-                        }
-                    }
-                    None => {
-                        let span = (NODE_PORT_RANGE.end() - NODE_PORT_RANGE.start() + 1) as u64;
-                        let start = self.resource_version % span;
-                        let np = (0..span)
-                            .map(|o| NODE_PORT_RANGE.start() + ((start + o) % span) as i32)
-                            .find(|p| !self.used_node_ports.contains(p))
-                            .ok_or_else(|| {
-                                invalid(
-                                    &format!("spec.ports[{i}].nodePort"),
-                                    "0".to_owned(),
-                                    "range is full",
-                                )
-                            })?;
-                        self.used_node_ports.insert(np);
-                        port.node_port = Some(np);
-                    }
-                }
-            }
-        }
-        Ok(())
+    /// The Service allocators (cluster IPs, node ports) and the simulated load-balancer pool.
+    pub fn service_allocator(&self) -> &ServiceAllocator {
+        &self.services
+    }
+
+    /// Sets the address pool the simulated load balancer hands out (the Lab's
+    /// `loadBalancerPool`).
+    pub fn set_load_balancer_pool(&mut self, pool: LoadBalancerPool) {
+        self.services.load_balancer_pool = pool;
     }
 }
 
 /// An update keeps what the API server allocated on create.
 fn keep_allocations(old: &Object, new: &mut Object) {
     match (old, new) {
-        (Object::Service(o), Object::Service(n)) => {
-            if n.spec.cluster_ip.as_deref().is_none_or(str::is_empty) {
-                n.spec.cluster_ip = o.spec.cluster_ip.clone();
-                n.spec.cluster_ips = o.spec.cluster_ips.clone();
-            }
-            n.spec.ip_families = o.spec.ip_families.clone();
-            n.spec.ip_family_policy = o.spec.ip_family_policy.clone();
-            for p in &mut n.spec.ports {
-                if p.node_port.is_none() {
-                    p.node_port = o
-                        .spec
-                        .ports
-                        .iter()
-                        .find(|q| q.port == p.port)
-                        .and_then(|q| q.node_port);
-                }
-            }
-            n.status = o.status.clone();
-        }
+        (Object::Service(o), Object::Service(n)) => allocator::keep_service_allocations(o, n),
         (Object::Pod(o), Object::Pod(n)) => {
             n.spec.node_name = o.spec.node_name.clone();
             n.status = o.status.clone();

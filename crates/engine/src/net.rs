@@ -2,5 +2,6 @@
 //! and routing between nodes.
 
 pub mod conntrack;
+pub mod dns;
 pub mod packet;
 pub mod trace;

@@ -191,6 +191,9 @@ impl World {
             script: lab.script.iter().filter_map(LabAction::from_step).collect(),
             lab_log: Vec::new(),
         };
+        if let Some(pool) = lab.load_balancer_pool() {
+            world.api.set_load_balancer_pool(pool);
+        }
         for (step, s) in lab.script.iter().enumerate() {
             let at = crate::time::parse_duration(&s.at).unwrap_or(0);
             world

@@ -9,17 +9,15 @@
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use nodelab_engine::api::defaults;
 use nodelab_engine::api::discovery::EndpointSlice;
 use nodelab_engine::api::service::Service;
-use nodelab_engine::api::yaml;
 use nodelab_engine::net::packet::Packet;
 use nodelab_engine::proxy::iptables::{Iptables, IptablesOptions};
 use nodelab_engine::proxy::{
     Dataplane, Hook, HookCtx, ProxyConfig, ProxyRuntime, ProxyState, RuleHit, Verdict,
 };
 use nodelab_engine::rng::SimRng;
-use nodelab_engine::{Document, Object, decode_manifests};
+use nodelab_engine::{Document, Object};
 
 // ---------------------------------------------------------------------------------------
 // Fixtures
@@ -46,51 +44,19 @@ fn fixture(case: &str, file: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Services and EndpointSlices from manifest text. `decode_manifests` validates as the API
-/// server does; kube-proxy does not. Upstream's fixtures use node ports 3001–3003, outside
-/// the API server's 30000-32767 range, so for them (and only that error) this decodes the
-/// same YAML without validation: parse, strict typed decode, defaulting.
+/// Services and EndpointSlices from manifest text, decoded as `nodelab rules` decodes them:
+/// positioned YAML, strict typed decoding and defaulting, but no API-server validation —
+/// kube-proxy does not validate, and upstream's fixtures use node ports 3001–3003, outside
+/// the API server's 30000-32767 range.
 fn objects(file: &str, text: &str) -> (Vec<Service>, Vec<EndpointSlice>) {
     let (mut services, mut slices) = (Vec::new(), Vec::new());
-    match decode_manifests(file, text) {
-        Ok(manifests) => {
-            for m in manifests {
-                match m.document {
-                    Document::Object(Object::Service(s)) => services.push(s),
-                    Document::Object(Object::EndpointSlice(s)) => slices.push(s),
-                    _ => {}
-                }
-            }
-        }
-        Err(errors) => {
-            assert!(
-                errors.iter().all(|e| e.path.ends_with(".nodePort")
-                    && e.message.contains("not in the valid range")),
-                "{errors:?}"
-            );
-            let docs = yaml::parse_documents(text).unwrap_or_else(|e| panic!("{e:?}"));
-            for doc in &docs {
-                let (json, _) = yaml::to_json(doc);
-                let kind = json
-                    .get("kind")
-                    .and_then(|k| k.as_str())
-                    .unwrap_or_default();
-                let mut object = match kind {
-                    "Service" => Object::Service(
-                        serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{e}")),
-                    ),
-                    "EndpointSlice" => Object::EndpointSlice(
-                        serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{e}")),
-                    ),
-                    _ => continue,
-                };
-                defaults::apply(&mut object);
-                match object {
-                    Object::Service(s) => services.push(s),
-                    Object::EndpointSlice(s) => slices.push(s),
-                    _ => {}
-                }
-            }
+    let manifests = nodelab_engine::api::decode::decode_manifests_unvalidated(file, text)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    for m in manifests {
+        match m.document {
+            Document::Object(Object::Service(s)) => services.push(s),
+            Document::Object(Object::EndpointSlice(s)) => slices.push(s),
+            _ => {}
         }
     }
     (services, slices)

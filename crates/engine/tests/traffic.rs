@@ -252,3 +252,106 @@ fn same_seed_same_trace() {
     let b = trace(&mut world("iptables", "rr"), &client(), "web").render();
     assert_eq!(a, b);
 }
+
+/// The documentation's Deployment + Service, as a LoadBalancer with
+/// `externalTrafficPolicy: Local`: the controllers create the pods and the EndpointSlice, the
+/// load balancer gets an IP, kube-proxy programs it, and an outside client reaches a pod with
+/// its own address preserved; when a pod stops being ready its rules go away at the next sync.
+#[test]
+fn deployment_behind_a_load_balancer_end_to_end() {
+    let text = r#"
+apiVersion: nodelab.dev/v1alpha1
+kind: Lab
+metadata: {name: lb}
+spec:
+  nodes: [{name: node-1}, {name: node-2}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: my-nginx}
+spec:
+  selector: {matchLabels: {run: my-nginx}}
+  replicas: 2
+  template:
+    metadata: {labels: {run: my-nginx}}
+    spec:
+      containers:
+      - name: my-nginx
+        image: nginx
+        ports: [{containerPort: 80}]
+        readinessProbe: {httpGet: {path: /, port: 80}, periodSeconds: 5}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: my-nginx, labels: {run: my-nginx}}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  ports: [{port: 80, protocol: TCP}]
+  selector: {run: my-nginx}
+"#;
+    let manifests = decode_manifests("lb.yaml", text).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut w = World::from_manifests(&manifests, Some(3)).unwrap_or_else(|e| panic!("{e}"));
+    w.advance_to(SimTime::from_secs(60));
+    let svc = w
+        .list(Kind::Service)
+        .find_map(|o| match o {
+            nodelab_engine::Object::Service(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no service"));
+    let lb_ip = svc.status.load_balancer.ingress[0]
+        .ip
+        .clone()
+        .unwrap_or_default();
+    let outside = Source::External("198.51.100.9".parse().unwrap_or_else(|_| unreachable!()));
+    let t = trace(&mut w, &outside, &format!("{lb_ip}:80"));
+    assert_eq!(
+        t.outcome,
+        Outcome::Response { status: 200 },
+        "{}",
+        t.render()
+    );
+    assert!(
+        t.steps.iter().any(|s| s.kind == StepKind::LoadBalancer
+            && s.detail.iter().any(|d| d.contains("/healthz → 200"))),
+        "{}",
+        t.render()
+    );
+    assert_eq!(
+        t.seen_source.map(|s| s.ip().to_string()),
+        Some("198.51.100.9".to_owned()),
+        "eTP Local keeps the client address\n{}",
+        t.render()
+    );
+    let backend = t
+        .backend
+        .clone()
+        .and_then(|b| b.pod)
+        .unwrap_or_else(|| panic!("no pod"));
+    assert!(backend.name.starts_with("my-nginx-"), "{backend:?}");
+    // The backend starts failing readiness: the EndpointSlice marks it not ready, and the
+    // next kube-proxy sync drops its KUBE-SEP chain.
+    let node = t
+        .backend
+        .as_ref()
+        .and_then(|b| b.node.clone())
+        .unwrap_or_default();
+    let before = w.proxies()[&node].dataplane().render();
+    w.act(nodelab_engine::lab::LabAction::HttpStatus {
+        pod: backend.clone(),
+        container: None,
+        path: "*".to_owned(),
+        status: 500,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    w.advance_to(SimTime::from_secs(90));
+    let after = w.proxies()[&node].dataplane().render();
+    let changes = nodelab_engine::proxy::diff::changes(&before, &after);
+    assert!(
+        changes
+            .lines()
+            .any(|l| l.starts_with('-') && l.contains("-j DNAT --to-destination")),
+        "{changes}"
+    );
+}

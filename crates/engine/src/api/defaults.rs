@@ -160,40 +160,77 @@ pub fn default_pull_policy(image: &str) -> &'static str {
     }
 }
 
-/// `SetDefaults_Service`.
+/// `SetDefaults_Service` (`pkg/apis/core/v1/defaults.go`): `sessionAffinity: None` (which
+/// drops any `sessionAffinityConfig`), a complete ClientIP config with the 10800 s timeout
+/// when any part of it is missing, `type: ClusterIP`, per port `protocol: TCP` and
+/// `targetPort` = `port` (also for `0` and `""`), `externalTrafficPolicy: Cluster` for
+/// externally-accessible Services, `internalTrafficPolicy: Cluster` for ClusterIP, NodePort
+/// and LoadBalancer, `allocateLoadBalancerNodePorts: true` and `ipMode: VIP` on load-balancer
+/// ingress IPs for LoadBalancer.
 fn service(svc: &mut Service) {
     let spec = &mut svc.spec;
+    let affinity = spec
+        .session_affinity
+        .get_or_insert_with(|| "None".to_owned())
+        .clone();
+    if affinity == "None" {
+        spec.session_affinity_config = None;
+    }
+    if affinity == "ClientIP"
+        && spec
+            .session_affinity_config
+            .as_ref()
+            .and_then(|c| c.client_ip.as_ref())
+            .and_then(|c| c.timeout_seconds)
+            .is_none()
+    {
+        spec.session_affinity_config = Some(SessionAffinityConfig {
+            client_ip: Some(ClientIpConfig {
+                timeout_seconds: Some(DEFAULT_CLIENT_IP_AFFINITY_SECONDS),
+            }),
+        });
+    }
     let ty = spec
         .type_
         .get_or_insert_with(|| "ClusterIP".to_owned())
         .clone();
-    spec.session_affinity
-        .get_or_insert_with(|| "None".to_owned());
-    if spec.session_affinity.as_deref() == Some("ClientIP") {
-        let cfg = spec
-            .session_affinity_config
-            .get_or_insert_with(SessionAffinityConfig::default);
-        cfg.client_ip
-            .get_or_insert_with(ClientIpConfig::default)
-            .timeout_seconds
-            .get_or_insert(DEFAULT_CLIENT_IP_AFFINITY_SECONDS);
-    }
     for p in &mut spec.ports {
         p.protocol.get_or_insert_with(|| "TCP".to_owned());
-        if p.target_port.is_none() {
+        let unset = match &p.target_port {
+            None => true,
+            Some(super::meta::IntOrString::Int(n)) => *n == 0,
+            Some(super::meta::IntOrString::String(s)) => s.is_empty(),
+        };
+        if unset {
             p.target_port = Some(super::meta::IntOrString::Int(p.port));
         }
     }
-    if ty != "ExternalName" {
-        spec.internal_traffic_policy
+    if externally_accessible(svc) {
+        svc.spec
+            .external_traffic_policy
             .get_or_insert_with(|| "Cluster".to_owned());
     }
-    if ty == "NodePort" || ty == "LoadBalancer" {
-        spec.external_traffic_policy
+    let spec = &mut svc.spec;
+    if matches!(ty.as_str(), "ClusterIP" | "NodePort" | "LoadBalancer") {
+        spec.internal_traffic_policy
             .get_or_insert_with(|| "Cluster".to_owned());
     }
     if ty == "LoadBalancer" {
         spec.allocate_load_balancer_node_ports.get_or_insert(true);
+        for ingress in &mut svc.status.load_balancer.ingress {
+            if ingress.ip.as_deref().is_some_and(|ip| !ip.is_empty()) && ingress.ip_mode.is_none() {
+                ingress.ip_mode = Some("VIP".to_owned());
+            }
+        }
+    }
+}
+
+/// `apiservice.ExternallyAccessible`: LoadBalancer, NodePort, or ClusterIP with external IPs.
+pub fn externally_accessible(svc: &Service) -> bool {
+    match svc.service_type() {
+        "LoadBalancer" | "NodePort" => true,
+        "ClusterIP" => !svc.spec.external_ips.is_empty(),
+        _ => false,
     }
 }
 
@@ -209,5 +246,47 @@ mod tests {
         assert_eq!(default_pull_policy("localhost:5000/app"), "Always");
         assert_eq!(default_pull_policy("localhost:5000/app:v1"), "IfNotPresent");
         assert_eq!(default_pull_policy("nginx@sha256:abc"), "IfNotPresent");
+    }
+
+    fn defaulted(yaml: &str) -> Service {
+        let mut svc: Service = serde_saphyr::from_str(yaml).unwrap_or_default();
+        service(&mut svc);
+        svc
+    }
+
+    #[test]
+    fn service_defaults_follow_set_defaults_service() {
+        let svc =
+            defaulted("spec:\n  type: LoadBalancer\n  ports:\n  - port: 80\n    targetPort: 0\n");
+        let s = &svc.spec;
+        assert_eq!(s.session_affinity.as_deref(), Some("None"));
+        assert_eq!(s.external_traffic_policy.as_deref(), Some("Cluster"));
+        assert_eq!(s.internal_traffic_policy.as_deref(), Some("Cluster"));
+        assert_eq!(s.allocate_load_balancer_node_ports, Some(true));
+        assert_eq!(s.ports[0].protocol.as_deref(), Some("TCP"));
+        assert_eq!(
+            s.ports[0].target_port,
+            Some(super::super::meta::IntOrString::Int(80))
+        );
+        // A ClusterIP Service with external IPs is externally accessible too.
+        let svc = defaulted("spec:\n  externalIPs: [1.2.3.4]\n  ports:\n  - port: 80\n");
+        assert_eq!(svc.spec.external_traffic_policy.as_deref(), Some("Cluster"));
+        let svc = defaulted("spec:\n  ports:\n  - port: 80\n");
+        assert_eq!(svc.spec.external_traffic_policy, None);
+    }
+
+    #[test]
+    fn session_affinity_config_is_completed_or_dropped() {
+        let svc = defaulted(
+            "spec:\n  sessionAffinity: ClientIP\n  sessionAffinityConfig:\n    clientIP: {}\n",
+        );
+        let timeout = svc
+            .spec
+            .session_affinity_config
+            .and_then(|c| c.client_ip?.timeout_seconds);
+        assert_eq!(timeout, Some(10_800));
+        let svc =
+            defaulted("spec:\n  sessionAffinityConfig:\n    clientIP:\n      timeoutSeconds: 60\n");
+        assert_eq!(svc.spec.session_affinity_config, None);
     }
 }

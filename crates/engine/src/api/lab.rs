@@ -52,6 +52,10 @@ pub struct LabSpec {
     /// Registry download speed in bytes per second (default `40M`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_bandwidth: Option<Quantity>,
+    /// Addresses the simulated load balancer gives `LoadBalancer` Services, `FIRST-LAST` or a
+    /// CIDR (default `172.18.255.200-172.18.255.250`, the top of kind's docker network).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer_pool: Option<String>,
     /// Timed lab actions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub script: Vec<LabStep>,
@@ -286,6 +290,11 @@ impl LabSpec {
                 ),
             ));
         }
+        if let Some(pool) = &self.load_balancer_pool
+            && let Err(e) = crate::apiserver::LoadBalancerPool::parse(pool)
+        {
+            return Err(("loadBalancerPool".to_owned(), format!("Invalid value: {e}")));
+        }
         if self.pull_bandwidth.is_some_and(|q| q.value() <= 0) {
             return Err((
                 "pullBandwidth".to_owned(),
@@ -293,6 +302,11 @@ impl LabSpec {
             ));
         }
         Ok(())
+    }
+
+    /// The load-balancer pool, when the Lab sets a valid one.
+    pub fn load_balancer_pool(&self) -> Option<crate::apiserver::LoadBalancerPool> {
+        crate::apiserver::LoadBalancerPool::parse(self.load_balancer_pool.as_deref()?).ok()
     }
 
     /// The runtime of `node`.

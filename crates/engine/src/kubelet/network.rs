@@ -1,20 +1,20 @@
 //! Pod networking as the kubelet and CNI set it up (host-local IPAM over the node's pod
-//! CIDR) and the cluster network a pod's processes see: DNS answers for Services and pods
-//! (the A records of the DNS specification) and HTTP to pods.
+//! CIDR) and the cluster network a pod's processes see: cluster DNS through the pod's
+//! resolver ([`crate::net::dns`]) and HTTP to pods.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
-use crate::api::{Kind, Object};
 use crate::apiserver::{ApiServer, DNS_SERVICE_IP};
 use crate::cri::host::Network;
 use crate::cri::process::{DnsAnswer, HttpOutcome};
+use crate::net::dns;
 use crate::time::SimTime;
 
 /// The cluster DNS domain.
-pub const CLUSTER_DOMAIN: &str = "cluster.local";
+pub const CLUSTER_DOMAIN: &str = dns::CLUSTER_DOMAIN;
 
 /// host-local IPAM: hands out addresses of the node's pod CIDR in order, skipping the
 /// network address and the gateway (`.1`), reusing released ones.
@@ -60,15 +60,14 @@ impl Ipam {
     }
 }
 
-/// Well-known hosts outside the cluster the simulated internet answers for.
-const INTERNET: &[(&str, &str, &str)] = &[
+/// What the simulated internet serves on port 80, by address (the hosts of
+/// [`crate::net::dns::UPSTREAM_HOSTS`]).
+const INTERNET: &[(&str, &str)] = &[
     (
-        "info.cern.ch",
         "188.184.67.127",
         "<html><head></head><body><header>\n<title>http://info.cern.ch</title>\n</header>\n\n<h1>http://info.cern.ch - home of the first website</h1>\n</body></html>\n",
     ),
     (
-        "example.com",
         "23.192.228.80",
         "<!doctype html>\n<html>\n<head>\n    <title>Example Domain</title>\n</head>\n</html>\n",
     ),
@@ -77,79 +76,36 @@ const INTERNET: &[(&str, &str, &str)] = &[
 /// The network as one pod sees it: the cluster DNS (search list of the pod's namespace)
 /// and HTTP to the internet table.
 pub struct ClusterNet<'a> {
-    /// The object store (Services, pods).
+    /// The object store (Services, EndpointSlices).
     pub api: &'a ApiServer,
     /// The pod's namespace.
     pub namespace: &'a str,
 }
 
 impl ClusterNet<'_> {
-    fn resolve_fqdn(&self, fqdn: &str) -> Vec<String> {
-        let name = fqdn.trim_end_matches('.');
-        if let Some(rest) = name.strip_suffix(&format!(".svc.{CLUSTER_DOMAIN}")) {
-            let Some((svc, ns)) = rest.split_once('.') else {
-                return Vec::new();
-            };
-            if ns == "default" && svc == "kubernetes" {
-                return vec!["10.96.0.1".to_owned()];
-            }
-            if ns == "kube-system" && svc == "kube-dns" {
-                return vec![DNS_SERVICE_IP.to_string()];
-            }
-            return self
-                .api
-                .list(Kind::Service)
-                .filter_map(|o| match o {
-                    Object::Service(s) if s.metadata.name == svc && s.metadata.namespace == ns => {
-                        s.spec.cluster_ip.clone().filter(|ip| ip != "None")
-                    }
-                    _ => None,
-                })
-                .collect();
-        }
-        INTERNET
-            .iter()
-            .filter(|(host, _, _)| *host == name)
-            .map(|(_, ip, _)| (*ip).to_owned())
-            .collect()
+    /// The whole resolution (every search-list query and its answer), for traces.
+    pub fn resolve(&self, name: &str) -> dns::Resolution {
+        dns::resolve(self.api, self.namespace, name, dns::QType::A)
     }
 }
 
 impl Network for ClusterNet<'_> {
     fn lookup(&self, name: &str) -> DnsAnswer {
-        let server = DNS_SERVICE_IP.to_string();
-        let absolute = name.ends_with('.');
-        let dots = name.matches('.').count();
-        let mut candidates = Vec::new();
-        // resolv.conf: search <ns>.svc.cluster.local svc.cluster.local cluster.local; ndots:5
-        if !absolute {
-            for suffix in [
-                format!("{}.svc.{CLUSTER_DOMAIN}", self.namespace),
-                format!("svc.{CLUSTER_DOMAIN}"),
-                CLUSTER_DOMAIN.to_owned(),
-            ] {
-                candidates.push(format!("{name}.{suffix}"));
-            }
-        }
-        if absolute || dots >= 5 {
-            candidates.insert(0, name.to_owned());
-        } else {
-            candidates.push(name.to_owned());
-        }
-        for fqdn in candidates {
-            let addresses = self.resolve_fqdn(&fqdn);
-            if !addresses.is_empty() {
-                return DnsAnswer {
-                    server,
-                    name: fqdn.trim_end_matches('.').to_owned(),
-                    addresses,
-                };
-            }
-        }
+        let resolution = self.resolve(name);
+        let addresses: Vec<String> = resolution
+            .answer
+            .addresses()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         DnsAnswer {
-            server,
-            name: name.to_owned(),
-            addresses: Vec::new(),
+            server: DNS_SERVICE_IP.to_string(),
+            name: if addresses.is_empty() {
+                name.to_owned()
+            } else {
+                resolution.name
+            },
+            addresses,
         }
     }
 
@@ -172,8 +128,8 @@ impl Network for ClusterNet<'_> {
             }
         };
         let remote = format!("{ip}:{port}");
-        match INTERNET.iter().find(|(_, addr, _)| *addr == ip) {
-            Some((_, _, body)) if port == 80 && (path.is_empty() || path == "index.html") => {
+        match INTERNET.iter().find(|(addr, _)| *addr == ip) {
+            Some((_, body)) if port == 80 && (path.is_empty() || path == "index.html") => {
                 HttpOutcome::Response {
                     remote,
                     status: 200,
