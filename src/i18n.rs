@@ -958,10 +958,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, Scale) => "규모: Service가 많아지면",
         (Lang::En, Scale) => "Scale: as Services grow",
         (Lang::Ko, ScaleIntro) => {
-            "iptables 모드에서는 새 연결의 첫 패킷이 KUBE-SERVICES 체인의 규칙을 Service마다 하나씩 위에서부터 차례로 비교하므로, 평가하는 규칙 수가 Service 수에 비례해 늘어납니다. IPVS와 nftables는 해시 테이블(verdict map)에서 한 번에 찾습니다."
+            "iptables 모드에서는 새 연결의 첫 패킷이 KUBE-SERVICES 체인의 규칙을 Service마다 하나씩 위에서부터 차례로 비교하므로, 평가하는 규칙 수가 Service 수에 비례해 늘어납니다(userspace 모드의 포털 체인도 같습니다). IPVS와 nftables는 해시 테이블(verdict map)에서 한 번에 찾습니다."
         }
         (Lang::En, ScaleIntro) => {
-            "In iptables mode a new connection's first packet is checked against KUBE-SERVICES one rule per Service, top to bottom, so the rules evaluated grow linearly with the number of Services; IPVS and nftables find the Service with one hash lookup (a verdict map)."
+            "In iptables mode a new connection's first packet is checked against KUBE-SERVICES one rule per Service, top to bottom, so the rules evaluated grow linearly with the number of Services (so do userspace mode's portal chains); IPVS and nftables find the Service with one hash lookup (a verdict map)."
         }
         (Lang::Ko, ScaleMeasuring) => "측정 중…",
         (Lang::En, ScaleMeasuring) => "Measuring…",
