@@ -6,7 +6,6 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use nodelab_engine::api::discovery::EndpointSlice;
 use nodelab_engine::api::service::Service;
-use nodelab_engine::api::{defaults, yaml};
 use nodelab_engine::net::packet::Packet;
 use nodelab_engine::proxy::nftables::Nftables;
 use nodelab_engine::proxy::{
@@ -14,7 +13,7 @@ use nodelab_engine::proxy::{
     Verdict,
 };
 use nodelab_engine::rng::SimRng;
-use nodelab_engine::{Document, Object, decode_manifests};
+use nodelab_engine::{Document, Object};
 
 // ---------------------------------------------------------------------------------------
 // Inputs
@@ -50,53 +49,17 @@ fn config_line(line: &str) -> ProxyConfig {
     cfg
 }
 
-/// Decodes Services and EndpointSlices. Upstream's tests use node ports (3001…) outside
-/// the API server's range, which `decode_manifests` rightly rejects; kube-proxy does not
-/// validate, so when the only errors are node-port ranges, the documents are decoded and
-/// defaulted without validation.
+/// Decodes Services and EndpointSlices as `nodelab rules` does: without API-server
+/// validation (kube-proxy does not validate; upstream's fixtures use node ports such as 3001,
+/// outside the API server's range).
 fn decode(path: &str, text: &str) -> (Vec<Service>, Vec<EndpointSlice>) {
-    let objects: Vec<Object> = match decode_manifests(path, text) {
-        Ok(manifests) => manifests
-            .into_iter()
-            .filter_map(|m| match m.document {
-                Document::Object(o) => Some(o),
-                Document::Lab(_) => None,
-            })
-            .collect(),
-        Err(errors) => {
-            for e in &errors {
-                assert!(
-                    e.path.ends_with(".nodePort")
-                        && e.message
-                            .contains("The range of valid ports is 30000-32767"),
-                    "{e}"
-                );
-            }
-            let docs = yaml::parse_documents(text).unwrap_or_else(|e| panic!("{path}: {e:?}"));
-            docs.iter()
-                .map(|doc| {
-                    let (json, _) = yaml::to_json(doc);
-                    let mut object = match json["kind"].as_str() {
-                        Some("Service") => Object::Service(
-                            serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}")),
-                        ),
-                        Some("EndpointSlice") => Object::EndpointSlice(
-                            serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}")),
-                        ),
-                        other => panic!("{path}: unexpected kind {other:?}"),
-                    };
-                    defaults::apply(&mut object);
-                    object
-                })
-                .collect()
-        }
-    };
-    let mut services = Vec::new();
-    let mut slices = Vec::new();
-    for o in objects {
-        match o {
-            Object::Service(s) => services.push(s),
-            Object::EndpointSlice(s) => slices.push(s),
+    let manifests = nodelab_engine::api::decode::decode_manifests_unvalidated(path, text)
+        .unwrap_or_else(|e| panic!("{path}: {e:?}"));
+    let (mut services, mut slices) = (Vec::new(), Vec::new());
+    for m in manifests {
+        match m.document {
+            Document::Object(Object::Service(s)) => services.push(s),
+            Document::Object(Object::EndpointSlice(s)) => slices.push(s),
             _ => {}
         }
     }

@@ -14,7 +14,7 @@ pub mod rules;
 
 use std::net::Ipv4Addr;
 
-use self::rules::{Chain, ChainId, MarkFormat, Names, Rule, Table};
+use self::rules::{Chain, ChainId, MarkFormat, Match, Names, Rule, Table, TextBuf};
 use super::{Dataplane, Hook, HookCtx, ProxyState, Verdict};
 use crate::net::packet::Packet;
 
@@ -103,6 +103,10 @@ pub struct Iptables {
     options: IptablesOptions,
     /// Every chain, built-in ones included, by [`ChainId`].
     chains: Vec<Chain>,
+    /// Every rule, chain after chain in chain order.
+    rules: Vec<Rule>,
+    /// The matches of every rule, each rule a range of it.
+    matches: Vec<Match>,
     /// `ns/svc:port` per service port (index = `svc` in comments).
     services: Vec<String>,
     /// `computeProbability(n)` per `n`.
@@ -138,6 +142,19 @@ impl Iptables {
         &self.chains
     }
 
+    /// A chain's rules.
+    pub fn rules(&self, chain: &Chain) -> &[Rule] {
+        let start = chain.first_rule as usize;
+        self.rules
+            .get(start..start + chain.rule_count as usize)
+            .unwrap_or_default()
+    }
+
+    /// The match list rules index into ([`Rule::matches`]).
+    pub fn matches(&self) -> &[Match] {
+        &self.matches
+    }
+
     /// A chain by table and name.
     pub fn chain(&self, table: Table, name: &str) -> Option<&Chain> {
         self.chains
@@ -156,33 +173,32 @@ impl Iptables {
 
     /// One rule as kube-proxy writes it: `-A <chain> …`.
     pub fn rule_text(&self, chain: &Chain, rule: &Rule) -> String {
-        let mut out = String::with_capacity(128);
-        rule.write(&chain.name, &mut out, &self.names());
-        out
+        rule.text(chain.name.as_str(), &self.names())
     }
 
     /// The jump rules kube-proxy (and kubelet, for `KUBE-FIREWALL`) keep in the built-in
     /// chains, one table per block, as `iptables-save` would list them.
     pub fn render_builtin_jumps(&self) -> String {
-        let mut out = String::new();
+        let mut out = TextBuf::with_capacity(2048);
         let names = self.names();
         for table in [Table::Filter, Table::Nat] {
-            out.push('*');
-            out.push_str(table.as_str());
-            out.push('\n');
+            out.byte(b'*');
+            out.put_str(table.as_str());
+            out.byte(b'\n');
             for chain in self.chains.iter().filter(|c| c.builtin && c.table == table) {
-                for rule in &chain.rules {
-                    rule.write(&chain.name, &mut out, &names);
-                    out.push('\n');
+                for rule in self.rules(chain) {
+                    rule.write(chain.name.as_str(), &mut out, &names);
+                    out.byte(b'\n');
                 }
             }
-            out.push_str("COMMIT\n");
+            out.put_str("COMMIT\n");
         }
-        out
+        out.into_string()
     }
 
     fn names(&self) -> Names<'_> {
         Names {
+            matches: &self.matches,
             chains: &self.chains,
             services: &self.services,
             probabilities: &self.probabilities,
@@ -194,32 +210,32 @@ impl Iptables {
 impl Dataplane for Iptables {
     fn render(&self) -> String {
         let names = self.names();
-        let mut out = String::with_capacity(self.rule_count * 112 + self.chains.len() * 32);
+        let mut out = TextBuf::with_capacity(self.rule_count * 110 + self.chains.len() * 40);
         for (table, order) in [
             (Table::Filter, &self.filter_order),
             (Table::Nat, &self.nat_order),
         ] {
-            out.push('*');
-            out.push_str(table.as_str());
-            out.push('\n');
+            out.byte(b'*');
+            out.put_str(table.as_str());
+            out.byte(b'\n');
             for id in order {
                 if let Some(c) = self.chains.get(id.0 as usize) {
-                    out.push(':');
-                    out.push_str(&c.name);
-                    out.push_str(" - [0:0]\n");
+                    out.byte(b':');
+                    out.put(c.name.as_bytes());
+                    out.put_str(" - [0:0]\n");
                 }
             }
             for id in order {
                 if let Some(c) = self.chains.get(id.0 as usize) {
-                    for rule in &c.rules {
-                        rule.write(&c.name, &mut out, &names);
-                        out.push('\n');
+                    for rule in self.rules(c) {
+                        rule.write_in(c.name.as_bytes(), &mut out, &names);
+                        out.byte(b'\n');
                     }
                 }
             }
-            out.push_str("COMMIT\n");
+            out.put_str("COMMIT\n");
         }
-        out
+        out.into_string()
     }
 
     fn rule_count(&self) -> usize {

@@ -9,7 +9,7 @@
 use std::net::SocketAddrV4;
 
 use super::Iptables;
-use super::rules::{ChainId, Match, Table, Target};
+use super::rules::{ChainId, Match, Target};
 use crate::net::packet::Packet;
 use crate::proxy::{Hook, HookCtx, RuleHit, Verdict};
 
@@ -69,10 +69,10 @@ fn run_chain(
     if depth > MAX_DEPTH {
         return Outcome::Continue;
     }
-    for rule in &chain.rules {
+    for rule in ipt.rules(chain) {
         *ctx.evaluated += 1;
         if !rule
-            .matches
+            .matches(&ipt.matches)
             .iter()
             .all(|m| match_holds(ipt, m, packet, ctx))
         {
@@ -80,7 +80,7 @@ fn run_chain(
         }
         ctx.hits.push(RuleHit {
             table: chain.table.as_str().to_owned(),
-            chain: chain.name.clone(),
+            chain: chain.name.as_str().to_owned(),
             rule: ipt.rule_text(chain, rule),
         });
         match rule.target {
@@ -155,20 +155,15 @@ fn match_holds(ipt: &Iptables, m: &Match, packet: &Packet, ctx: &mut HookCtx<'_>
             if let Some(chain) = ipt.chains.get(list.0 as usize) {
                 let entries = match ctx.runtime.affinity.get_mut(chain.name.as_str()) {
                     Some(e) => e,
-                    None => ctx.runtime.affinity.entry(chain.name.clone()).or_default(),
+                    None => ctx
+                        .runtime
+                        .affinity
+                        .entry(chain.name.as_str().to_owned())
+                        .or_default(),
                 };
                 entries.insert(packet.src_ip(), ctx.now_ms);
             }
             true
         }
-    }
-}
-
-/// The table a built-in hook chain belongs to (for callers that label a trace).
-pub fn hook_tables(hook: Hook) -> &'static [Table] {
-    match hook {
-        Hook::Prerouting | Hook::Postrouting => &[Table::Nat],
-        Hook::Input | Hook::Forward => &[Table::Filter],
-        Hook::Output => &[Table::Nat, Table::Filter],
     }
 }

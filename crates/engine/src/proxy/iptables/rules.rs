@@ -3,7 +3,6 @@
 //! hands to `iptables-restore` (`pkg/proxy/iptables/proxier.go`, v1.33), argument for
 //! argument in kube-proxy's order.
 
-use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use ipnet::Ipv4Net;
@@ -33,11 +32,84 @@ impl Table {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ChainId(pub u32);
 
-/// One chain.
+/// A chain name, stored inline (iptables allows at most 28 characters; kube-proxy's are
+/// at most 25), so a large table is not tens of thousands of small allocations.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChainName {
+    bytes: [u8; ChainName::MAX],
+    len: u8,
+}
+
+impl ChainName {
+    /// The longest name iptables accepts.
+    pub const MAX: usize = 28;
+
+    /// A name from its text (cut at [`ChainName::MAX`] bytes, on a character boundary).
+    pub fn new(name: &str) -> ChainName {
+        let mut end = name.len().min(Self::MAX);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        Self::from_parts(&[&name.as_bytes()[..end]])
+    }
+
+    /// A name from pieces of ASCII text (cut at [`ChainName::MAX`] bytes).
+    pub fn from_parts(parts: &[&[u8]]) -> ChainName {
+        let mut bytes = [0u8; Self::MAX];
+        let mut len = 0;
+        for part in parts {
+            let n = part.len().min(Self::MAX - len);
+            bytes[len..len + n].copy_from_slice(&part[..n]);
+            len += n;
+        }
+        ChainName {
+            bytes,
+            len: len as u8,
+        }
+    }
+
+    /// The name's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("?")
+    }
+}
+
+impl std::fmt::Debug for ChainName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for ChainName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for ChainName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ChainName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// One chain. Chains are numbered in the order they are printed (`filter`, then `nat`,
+/// then the built-in chains), and their rules sit in one list in that order too
+/// ([`super::Iptables::rules`]), so printing reads memory front to back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chain {
     /// Its name (`KUBE-SERVICES`, `KUBE-SVC-…`, `PREROUTING`, …).
-    pub name: String,
+    pub name: ChainName,
     /// The table it lives in.
     pub table: Table,
     /// A built-in chain (`PREROUTING`, `INPUT`, …): kube-proxy only adds jump rules to it
@@ -46,15 +118,21 @@ pub struct Chain {
     /// Whether kube-proxy writes a `:NAME - [0:0]` line for it. Rules may jump to a chain
     /// kube-proxy did not declare (as upstream may); such a chain stays empty.
     pub declared: bool,
-    /// Its rules, in order.
-    pub rules: Vec<Rule>,
+    /// Index of its first rule in the rule list.
+    pub first_rule: u32,
+    /// How many rules it has.
+    pub rule_count: u32,
 }
 
-/// One rule: every match must hold, then the target applies.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One rule: every match must hold, then the target applies. Its matches live in the data
+/// plane's match list ([`super::Iptables::matches`]), so 100 000 rules are not 100 000
+/// allocations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rule {
-    /// The matches, in the order kube-proxy writes them.
-    pub matches: Vec<Match>,
+    /// Where its matches start in the match list.
+    pub start: u32,
+    /// How many matches it has (in the order kube-proxy writes them).
+    pub len: u32,
     /// What happens to a matching packet.
     pub target: Target,
 }
@@ -172,6 +250,21 @@ pub enum Match {
     Nfacct(&'static str),
 }
 
+impl Match {
+    /// The same match with its chain references renumbered.
+    pub fn remap(self, map: &impl Fn(ChainId) -> ChainId) -> Match {
+        match self {
+            Match::Comment(c) => Match::Comment(c.remap(map)),
+            Match::RecentCheck { list, seconds } => Match::RecentCheck {
+                list: map(list),
+                seconds,
+            },
+            Match::RecentSet(list) => Match::RecentSet(map(list)),
+            other => other,
+        }
+    }
+}
+
 /// What a matching rule does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -202,9 +295,22 @@ pub enum Target {
     Return,
 }
 
-/// What a rule's text refers to by index: chain names, service port names and the
-/// precomputed probability strings.
+impl Target {
+    /// The same target with its chain reference renumbered.
+    pub fn remap(self, map: &impl Fn(ChainId) -> ChainId) -> Target {
+        match self {
+            Target::Jump(c) => Target::Jump(map(c)),
+            Target::Goto(c) => Target::Goto(map(c)),
+            other => other,
+        }
+    }
+}
+
+/// What a rule's text refers to by index: its matches, chain names, service port names and
+/// the precomputed probability strings.
 pub struct Names<'a> {
+    /// The match list rules index into.
+    pub matches: &'a [Match],
     /// Every chain, by [`ChainId`].
     pub chains: &'a [Chain],
     /// `ns/svc:port` per service port.
@@ -216,11 +322,11 @@ pub struct Names<'a> {
 }
 
 impl Names<'_> {
-    fn chain(&self, id: ChainId) -> &str {
+    fn chain(&self, id: ChainId) -> &[u8] {
         self.chains
             .get(id.0 as usize)
-            .map(|c| c.name.as_str())
-            .unwrap_or("?")
+            .map(|c| c.name.as_bytes())
+            .unwrap_or(b"?")
     }
 
     fn service(&self, svc: u32) -> &str {
@@ -244,228 +350,366 @@ pub enum MarkFormat {
 }
 
 impl MarkFormat {
-    /// Writes `value` in this format.
-    pub fn write(self, out: &mut String, value: u32) {
-        let _ = match self {
-            MarkFormat::Go => write!(out, "0x{value:08x}"),
-            MarkFormat::Short => write!(out, "{value:#x}"),
-        };
-    }
-
     /// `value` in this format.
     pub fn format(self, value: u32) -> String {
-        let mut s = String::new();
-        self.write(&mut s, value);
-        s
+        let mut out = TextBuf::with_capacity(10);
+        out.mark(self, value);
+        out.into_string()
     }
 }
 
-fn write_u32(out: &mut String, n: u32) {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+/// Each octet's decimal digits (left-aligned) and how many there are.
+const OCTETS: [([u8; 3], u8); 256] = {
+    let mut table = [([0u8; 3], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let o = i as u8;
+        table[i] = if o >= 100 {
+            ([b'0' + o / 100, b'0' + o / 10 % 10, b'0' + o % 10], 3)
+        } else if o >= 10 {
+            ([b'0' + o / 10, b'0' + o % 10, 0], 2)
+        } else {
+            ([b'0' + o, 0, 0], 1)
+        };
+        i += 1;
+    }
+    table
+};
+
+/// An output buffer with a cursor over pre-sized memory: copying a constant fragment into
+/// it compiles to a few moves instead of a `memcpy` call, which is what keeps printing
+/// 100 000+ rules fast.
+pub struct TextBuf {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl TextBuf {
+    /// An empty buffer with room for `capacity` bytes (it grows past that if needed).
+    pub fn with_capacity(capacity: usize) -> TextBuf {
+        TextBuf {
+            data: vec![0; capacity.max(64)],
+            len: 0,
         }
     }
-    for &b in &buf[i..] {
-        out.push(b as char);
-    }
-}
 
-fn write_ip(out: &mut String, ip: Ipv4Addr) {
-    let [a, b, c, d] = ip.octets();
-    for (i, o) in [a, b, c, d].into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
+    /// Appends bytes.
+    #[inline(always)]
+    pub fn put(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        if end > self.data.len() {
+            self.data.resize(end.max(self.data.len() * 2), 0);
         }
-        write_u32(out, u32::from(o));
+        self.data[self.len..end].copy_from_slice(bytes);
+        self.len = end;
     }
-}
 
-fn write_addr(out: &mut String, addr: Addr) {
-    match addr {
-        Addr::Ip(ip) => write_ip(out, ip),
-        Addr::Net(net) => {
-            write_ip(out, net.addr());
-            out.push('/');
-            write_u32(out, u32::from(net.prefix_len()));
+    /// Appends a string.
+    #[inline(always)]
+    pub fn put_str(&mut self, s: &str) {
+        self.put(s.as_bytes());
+    }
+
+    /// Appends one ASCII byte.
+    #[inline(always)]
+    pub fn byte(&mut self, b: u8) {
+        self.put(&[b]);
+    }
+
+    /// Appends `n` in decimal.
+    pub fn u32(&mut self, mut n: u32) {
+        let mut buf = [0u8; 10];
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 || i == 0 {
+                break;
+            }
+        }
+        self.put(&buf[i..]);
+    }
+
+    /// Appends a dotted quad.
+    pub fn ip(&mut self, ip: Ipv4Addr) {
+        let mut buf = [0u8; 16];
+        let mut len = 0;
+        for (i, o) in ip.octets().into_iter().enumerate() {
+            let (digits, n) = OCTETS[usize::from(o)];
+            // Four bytes: the digits, then a dot (overwritten by the next octet's digits
+            // where they start, and cut off after the last octet).
+            buf[len..len + 4].copy_from_slice(&[digits[0], digits[1], digits[2], b'.']);
+            len += usize::from(n);
+            if i < 3 {
+                buf[len] = b'.';
+                len += 1;
+            }
+        }
+        self.put(&buf[..len]);
+    }
+
+    /// Appends `ip` or `net/len` as kube-proxy writes it.
+    pub fn addr(&mut self, addr: Addr) {
+        match addr {
+            Addr::Ip(ip) => self.ip(ip),
+            Addr::Net(net) => {
+                self.ip(net.addr());
+                self.byte(b'/');
+                self.u32(u32::from(net.prefix_len()));
+            }
         }
     }
-}
 
-fn write_socket(out: &mut String, sa: SocketAddrV4) {
-    write_ip(out, *sa.ip());
-    out.push(':');
-    write_u32(out, u32::from(sa.port()));
+    /// Appends `ip:port`.
+    pub fn socket(&mut self, sa: SocketAddrV4) {
+        self.ip(*sa.ip());
+        self.byte(b':');
+        self.u32(u32::from(sa.port()));
+    }
+
+    /// Appends `value` as a hex mark in `format`.
+    pub fn mark(&mut self, format: MarkFormat, value: u32) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 10];
+        buf[0] = b'0';
+        buf[1] = b'x';
+        for (i, slot) in buf[2..].iter_mut().enumerate() {
+            *slot = HEX[((value >> (28 - 4 * i)) & 0xf) as usize];
+        }
+        match format {
+            MarkFormat::Go => self.put(&buf),
+            MarkFormat::Short => {
+                let first = buf[2..9].iter().position(|&d| d != b'0').unwrap_or(7);
+                self.put(b"0x");
+                self.put(&buf[2 + first..]);
+            }
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Forgets everything after the first `len` bytes.
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// The bytes so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+
+    /// The text so far.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII and the UTF-8 of whole `&str`s is ever written.
+        std::str::from_utf8(&self.data[..self.len]).unwrap_or_default()
+    }
+
+    /// The text, as a `String`.
+    pub fn into_string(mut self) -> String {
+        self.data.truncate(self.len);
+        String::from_utf8(self.data).unwrap_or_default()
+    }
 }
 
 impl Comment {
+    /// The same comment with its chain reference renumbered.
+    pub fn remap(self, map: &impl Fn(ChainId) -> ChainId) -> Comment {
+        match self {
+            Comment::NotAcceptedBy(svc, fw) => Comment::NotAcceptedBy(svc, map(fw)),
+            other => other,
+        }
+    }
+
+    /// The comment argument as kube-proxy passes it (with its quotes).
+    pub fn text(&self, names: &Names<'_>) -> String {
+        let mut out = TextBuf::with_capacity(96);
+        self.write(&mut out, names);
+        out.into_string()
+    }
+
     /// Writes the comment argument as kube-proxy passes it (with its quotes).
-    pub fn write(&self, out: &mut String, names: &Names<'_>) {
+    pub fn write(&self, out: &mut TextBuf, names: &Names<'_>) {
         match *self {
             Comment::Text(t) => {
                 if t.contains(' ') {
-                    out.push('"');
-                    out.push_str(t);
-                    out.push('"');
+                    out.byte(b'"');
+                    out.put_str(t);
+                    out.byte(b'"');
                 } else {
-                    out.push_str(t);
+                    out.put_str(t);
                 }
             }
-            Comment::Service(svc) => out.push_str(names.service(svc)),
+            Comment::Service(svc) => out.put_str(names.service(svc)),
             Comment::Around(prefix, svc, suffix) => {
-                out.push('"');
-                out.push_str(prefix);
-                out.push_str(names.service(svc));
-                out.push_str(suffix);
-                out.push('"');
+                out.byte(b'"');
+                out.put_str(prefix);
+                out.put_str(names.service(svc));
+                out.put_str(suffix);
+                out.byte(b'"');
             }
             Comment::Endpoint(svc, ep) => {
-                out.push('"');
-                out.push_str(names.service(svc));
-                out.push_str(" -> ");
-                write_socket(out, ep);
-                out.push('"');
+                out.byte(b'"');
+                out.put_str(names.service(svc));
+                out.put_str(" -> ");
+                out.socket(ep);
+                out.byte(b'"');
             }
             Comment::NotAcceptedBy(svc, fw) => {
-                out.push('"');
-                out.push_str(names.service(svc));
-                out.push_str(" traffic not accepted by ");
-                out.push_str(names.chain(fw));
-                out.push('"');
+                out.byte(b'"');
+                out.put_str(names.service(svc));
+                out.put_str(" traffic not accepted by ");
+                out.put(names.chain(fw));
+                out.byte(b'"');
             }
         }
     }
 }
 
 impl Rule {
-    /// A rule.
-    pub fn new(matches: Vec<Match>, target: Target) -> Rule {
-        Rule { matches, target }
+    /// The rule's matches, from the match list.
+    pub fn matches<'a>(&self, list: &'a [Match]) -> &'a [Match] {
+        let start = self.start as usize;
+        list.get(start..start + self.len as usize)
+            .unwrap_or_default()
     }
 
     /// The rule's comment, if it has one.
-    pub fn comment(&self) -> Option<&Comment> {
-        self.matches.iter().find_map(|m| match m {
+    pub fn comment<'a>(&self, list: &'a [Match]) -> Option<&'a Comment> {
+        self.matches(list).iter().find_map(|m| match m {
             Match::Comment(c) => Some(c),
             _ => None,
         })
     }
 
+    /// The rule as kube-proxy writes it: `-A <chain> …`.
+    pub fn text(&self, chain: &str, names: &Names<'_>) -> String {
+        let mut out = TextBuf::with_capacity(160);
+        self.write(chain, &mut out, names);
+        out.into_string()
+    }
+
     /// Appends `-A <chain> …` (no newline) to `out`.
-    pub fn write(&self, chain: &str, out: &mut String, names: &Names<'_>) {
-        out.push_str("-A ");
-        out.push_str(chain);
-        for m in &self.matches {
+    pub fn write(&self, chain: &str, out: &mut TextBuf, names: &Names<'_>) {
+        self.write_in(chain.as_bytes(), out, names);
+    }
+
+    /// [`Rule::write`] with the chain name as bytes.
+    pub(super) fn write_in(&self, chain: &[u8], out: &mut TextBuf, names: &Names<'_>) {
+        out.put(b"-A ");
+        out.put(chain);
+        for m in self.matches(names.matches) {
             match *m {
                 Match::Comment(c) => {
-                    out.push_str(" -m comment --comment ");
+                    out.put_str(" -m comment --comment ");
                     c.write(out, names);
                 }
-                Match::Protocol(p) => {
-                    out.push_str(" -m ");
-                    out.push_str(p.lower());
-                    out.push_str(" -p ");
-                    out.push_str(p.lower());
-                }
+                Match::Protocol(p) => out.put_str(match p {
+                    Protocol::Tcp => " -m tcp -p tcp",
+                    Protocol::Udp => " -m udp -p udp",
+                    Protocol::Sctp => " -m sctp -p sctp",
+                }),
                 Match::Source(addr, negated) => {
-                    out.push_str(if negated { " ! -s " } else { " -s " });
-                    write_addr(out, addr);
+                    out.put_str(if negated { " ! -s " } else { " -s " });
+                    out.addr(addr);
                 }
                 Match::Destination(addr, negated) => {
-                    out.push_str(if negated { " ! -d " } else { " -d " });
-                    write_addr(out, addr);
+                    out.put_str(if negated { " ! -d " } else { " -d " });
+                    out.addr(addr);
                 }
                 Match::DestPort(port) => {
-                    out.push_str(" --dport ");
-                    write_u32(out, u32::from(port));
+                    out.put_str(" --dport ");
+                    out.u32(u32::from(port));
                 }
-                Match::DstTypeLocal => out.push_str(" -m addrtype --dst-type LOCAL"),
-                Match::SrcTypeLocal => out.push_str(" -m addrtype --src-type LOCAL"),
+                Match::DstTypeLocal => out.put_str(" -m addrtype --dst-type LOCAL"),
+                Match::SrcTypeLocal => out.put_str(" -m addrtype --src-type LOCAL"),
                 Match::Mark {
                     value,
                     mask,
                     negated,
                 } => {
-                    out.push_str(if negated {
+                    out.put_str(if negated {
                         " -m mark ! --mark "
                     } else {
                         " -m mark --mark "
                     });
-                    names.mark_format.write(out, value);
-                    out.push('/');
-                    names.mark_format.write(out, mask);
+                    out.mark(names.mark_format, value);
+                    out.byte(b'/');
+                    out.mark(names.mark_format, mask);
                 }
                 Match::CtState(state, negated) => {
-                    out.push_str(if negated {
+                    out.put_str(if negated {
                         " -m conntrack ! --ctstate "
                     } else {
                         " -m conntrack --ctstate "
                     });
-                    out.push_str(state.as_str());
+                    out.put_str(state.as_str());
                 }
                 Match::Probability(n) => {
-                    out.push_str(" -m statistic --mode random --probability ");
+                    out.put_str(" -m statistic --mode random --probability ");
                     match names.probabilities.get(n as usize) {
-                        Some(p) => out.push_str(p),
-                        None => out.push_str(&compute_probability(n)),
+                        Some(p) => out.put_str(p),
+                        None => out.put_str(&compute_probability(n)),
                     }
                 }
                 Match::RecentCheck { list, seconds } => {
-                    out.push_str(" -m recent --name ");
-                    out.push_str(names.chain(list));
-                    out.push_str(" --rcheck --seconds ");
-                    write_u32(out, seconds);
-                    out.push_str(" --reap");
+                    out.put_str(" -m recent --name ");
+                    out.put(names.chain(list));
+                    out.put_str(" --rcheck --seconds ");
+                    out.u32(seconds);
+                    out.put_str(" --reap");
                 }
                 Match::RecentSet(list) => {
-                    out.push_str(" -m recent --name ");
-                    out.push_str(names.chain(list));
-                    out.push_str(" --set");
+                    out.put_str(" -m recent --name ");
+                    out.put(names.chain(list));
+                    out.put_str(" --set");
                 }
                 Match::Nfacct(name) => {
-                    out.push_str(" -m nfacct --nfacct-name ");
-                    out.push_str(name);
+                    out.put_str(" -m nfacct --nfacct-name ");
+                    out.put_str(name);
                 }
             }
         }
         match self.target {
             Target::None => {}
             Target::Jump(c) => {
-                out.push_str(" -j ");
-                out.push_str(names.chain(c));
+                out.put_str(" -j ");
+                out.put(names.chain(c));
             }
             Target::Goto(c) => {
-                out.push_str(" -g ");
-                out.push_str(names.chain(c));
+                out.put_str(" -g ");
+                out.put(names.chain(c));
             }
             Target::Dnat(to) => {
-                out.push_str(" -j DNAT --to-destination ");
-                write_socket(out, to);
+                out.put_str(" -j DNAT --to-destination ");
+                out.socket(to);
             }
             Target::OrMark(v) => {
-                out.push_str(" -j MARK --or-mark ");
-                names.mark_format.write(out, v);
+                out.put_str(" -j MARK --or-mark ");
+                out.mark(names.mark_format, v);
             }
             Target::XorMark(v) => {
-                out.push_str(" -j MARK --xor-mark ");
-                names.mark_format.write(out, v);
+                out.put_str(" -j MARK --xor-mark ");
+                out.mark(names.mark_format, v);
             }
             Target::Masquerade { random_fully } => {
-                out.push_str(" -j MASQUERADE");
+                out.put_str(" -j MASQUERADE");
                 if random_fully {
-                    out.push_str(" --random-fully");
+                    out.put_str(" --random-fully");
                 }
             }
-            Target::Reject => out.push_str(" -j REJECT"),
-            Target::Drop => out.push_str(" -j DROP"),
-            Target::Accept => out.push_str(" -j ACCEPT"),
-            Target::Return => out.push_str(" -j RETURN"),
+            Target::Reject => out.put_str(" -j REJECT"),
+            Target::Drop => out.put_str(" -j DROP"),
+            Target::Accept => out.put_str(" -j ACCEPT"),
+            Target::Return => out.put_str(" -j RETURN"),
         }
     }
 }
