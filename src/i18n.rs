@@ -361,6 +361,8 @@ pub enum Key {
     HighlightNote,
     /// Count of highlighted lines.
     MatchedHere,
+    /// The last trace matched rules on other nodes only.
+    HitsElsewhere,
     /// Rules diff heading.
     RulesDiff,
     /// Rules diff intro.
@@ -486,10 +488,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, LabHeading) => "kubelet과 kube-proxy 실습",
         (Lang::En, LabHeading) => "kubelet and kube-proxy lab",
         (Lang::Ko, LabIntro) => {
-            "Pod 매니페스트를 적용하고 한 단계씩 진행하며 스케줄러, kubelet, 컨테이너 런타임이 무엇을 하는지 확인하세요."
+            "Pod 매니페스트를 적용하고 한 단계씩 진행하며 스케줄러, kubelet, 컨테이너 런타임이 무엇을 하는지 확인하세요. 'Service와 kube-proxy' 탭에서는 kube-proxy가 쓴 규칙과 그 규칙을 지나는 패킷의 경로를 볼 수 있습니다."
         }
         (Lang::En, LabIntro) => {
-            "Apply a Pod manifest and step through what the scheduler, the kubelet and the container runtime do with it."
+            "Apply a Pod manifest and step through what the scheduler, the kubelet and the container runtime do with it. The “Services and kube-proxy” tab shows the rules kube-proxy writes and the path a packet takes through them."
         }
         (Lang::Ko, Manifest) => "매니페스트 (YAML)",
         (Lang::En, Manifest) => "Manifest (YAML)",
@@ -785,7 +787,7 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ProxyMode) => "Proxy mode (--proxy-mode)",
         (Lang::Ko, ModeIptables) => "iptables (리눅스 기본값)",
         (Lang::En, ModeIptables) => "iptables (the Linux default)",
-        (Lang::Ko, ModeIpvs) => "IPVS (v1.35에서 지원 중단 예고)",
+        (Lang::Ko, ModeIpvs) => "IPVS (v1.35에서 사용 중단(deprecated))",
         (Lang::En, ModeIpvs) => "IPVS (deprecated in v1.35)",
         (Lang::Ko, ModeNftables) => "nftables (v1.33에서 GA)",
         (Lang::En, ModeNftables) => "nftables (GA in v1.33)",
@@ -839,6 +841,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         }
         (Lang::Ko, MatchedHere) => "이 노드에서 일치한 규칙 줄",
         (Lang::En, MatchedHere) => "Matched rule lines on this node",
+        (Lang::Ko, HitsElsewhere) => {
+            "마지막으로 추적한 패킷은 다른 노드의 규칙과 일치했습니다. 위에서 노드를 고르세요:"
+        }
+        (Lang::En, HitsElsewhere) => {
+            "The last traced packet matched rules on another node; pick it above:"
+        }
         (Lang::Ko, RulesDiff) => "동기화 사이의 규칙 변화",
         (Lang::En, RulesDiff) => "What changed between two syncs",
         (Lang::Ko, RulesDiffIntro) => {
@@ -950,10 +958,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, Scale) => "규모: Service가 많아지면",
         (Lang::En, Scale) => "Scale: as Services grow",
         (Lang::Ko, ScaleIntro) => {
-            "iptables 모드에서는 새 연결의 첫 패킷이 KUBE-SERVICES 체인의 규칙을 Service마다 하나씩 위에서부터 차례로 비교하므로, 평가하는 규칙 수가 Service 수에 비례해 늘어납니다. IPVS와 nftables는 해시 테이블(verdict map)에서 한 번에 찾습니다."
+            "iptables 모드에서는 새 연결의 첫 패킷이 KUBE-SERVICES 체인의 규칙을 Service마다 하나씩 위에서부터 차례로 비교하므로, 평가하는 규칙 수가 Service 수에 비례해 늘어납니다(userspace 모드의 포털 체인도 같습니다). IPVS와 nftables는 해시 테이블(verdict map)에서 한 번에 찾습니다."
         }
         (Lang::En, ScaleIntro) => {
-            "In iptables mode a new connection's first packet is checked against KUBE-SERVICES one rule per Service, top to bottom, so the rules evaluated grow linearly with the number of Services; IPVS and nftables find the Service with one hash lookup (a verdict map)."
+            "In iptables mode a new connection's first packet is checked against KUBE-SERVICES one rule per Service, top to bottom, so the rules evaluated grow linearly with the number of Services (so do userspace mode's portal chains); IPVS and nftables find the Service with one hash lookup (a verdict map)."
         }
         (Lang::Ko, ScaleMeasuring) => "측정 중…",
         (Lang::En, ScaleMeasuring) => "Measuring…",

@@ -417,6 +417,21 @@ fn rules_panel(
     let hits = hits_on(trace, node);
     let marks = hit_lines(&text, &hits);
     let matched = marks.iter().filter(|m| **m).count();
+    // Nodes where the last trace matched rules, when this one has none of them.
+    let elsewhere: Vec<String> = match trace.map(|t| &t.result) {
+        Some(Ok(trace)) if hits.is_empty() => {
+            let mut nodes: Vec<String> = Vec::new();
+            for s in trace.steps.iter().filter(|s| !s.hits.is_empty()) {
+                if let Some(n) = &s.node
+                    && !nodes.contains(n)
+                {
+                    nodes.push(n.clone());
+                }
+            }
+            nodes
+        }
+        _ => Vec::new(),
+    };
     let last_sync = proxy.syncs().last().map(|s| s.time);
     let on_view = {
         let handle = ui.nft_list.clone();
@@ -453,6 +468,9 @@ fn rules_panel(
                 <p class="empty" data-testid="rules-empty">{ t(lang, Key::NoRulesText) }</p>
             } else {
                 if matched > 0 { <p class="hint">{ t(lang, Key::HighlightNote) }</p> }
+                if !elsewhere.is_empty() {
+                    <p class="hint" data-testid="hits-elsewhere">{ t(lang, Key::HitsElsewhere) }{ " " }{ elsewhere.join(", ") }</p>
+                }
                 <pre class="rules-text" data-testid="rules-text" tabindex="0" aria-label={t(lang, Key::Rules)}>
                     { for text.lines().zip(marks).map(|(line, hit)| if hit {
                         html! { <mark class="rule-line hit" data-hit="true">{ line }{ "\n" }</mark> }
