@@ -6,6 +6,7 @@ pub mod config;
 pub mod decode;
 pub mod defaults;
 pub mod discovery;
+pub mod documents;
 pub mod field;
 pub mod lab;
 pub mod meta;

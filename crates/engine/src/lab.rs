@@ -4,8 +4,9 @@
 use crate::api::lab::LabStep;
 use crate::api::{Kind, ObjectRef};
 
-/// One lab action.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One lab action. Serialized (for share links) as `{"Exit": {"pod": {...}, ...}}`: serde's
+/// externally tagged form of the variant and its fields.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LabAction {
     /// Make the container's server answer `path` (`*`: every path) with `status`.
     HttpStatus {
@@ -195,5 +196,65 @@ impl LabAction {
                 t.to
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::trace::Source;
+    use crate::world::{ClientOptions, TrafficSpec};
+
+    #[test]
+    fn actions_round_trip_through_json() {
+        let pod = ObjectRef::new(Kind::Pod, "team-a", "web");
+        let actions = vec![
+            LabAction::HttpStatus {
+                pod: pod.clone(),
+                container: Some("nginx".to_owned()),
+                path: "/".to_owned(),
+                status: 503,
+            },
+            LabAction::GrowMemory {
+                pod: pod.clone(),
+                container: None,
+                bytes: 64 << 20,
+            },
+            LabAction::DeletePod {
+                pod,
+                grace_period_seconds: Some(0),
+            },
+            LabAction::NodeNotReady {
+                node: "node-2".to_owned(),
+            },
+            LabAction::Traffic(TrafficSpec {
+                from: Source::External(
+                    "203.0.113.7"
+                        .parse()
+                        .unwrap_or(std::net::Ipv4Addr::LOCALHOST),
+                ),
+                to: "web:80".to_owned(),
+                requests: 300,
+                path: "/".to_owned(),
+                client: ClientOptions {
+                    pool: 1,
+                    retries: 2,
+                },
+            }),
+        ];
+        let json = serde_json::to_string(&actions).unwrap_or_default();
+        assert!(
+            json.contains(r#"{"Traffic":{"from":"external:203.0.113.7","to":"web:80""#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#"{"DeletePod":{"pod":{"kind":"Pod","namespace":"team-a","name":"web"},"grace_period_seconds":0}}"#),
+            "{json}"
+        );
+        let back: Result<Vec<LabAction>, _> = serde_json::from_str(&json);
+        assert_eq!(back.ok(), Some(actions));
+        // A client that does not parse is an error, not a default.
+        let bad = r#"[{"Traffic":{"from":"pod/","to":"web","requests":1,"path":"/","client":{"pool":0,"retries":0}}}]"#;
+        assert!(serde_json::from_str::<Vec<LabAction>>(bad).is_err());
     }
 }
