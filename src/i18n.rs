@@ -49,6 +49,35 @@ pub enum Key {
     Apply,
     /// Reset-to-lesson button.
     Reset,
+    // -- editor, share link, download, storage (src/editor.rs) --
+    /// Editor tabs (one per object).
+    EditorTabs,
+    /// Add-object menu label.
+    AddObject,
+    /// Remove-object button (the tab's object follows).
+    RemoveObject,
+    /// Download button.
+    DownloadYaml,
+    /// Download tooltip.
+    DownloadHint,
+    /// Share button.
+    ShareLink,
+    /// Label of the share-link field.
+    ShareUrl,
+    /// Shown after copying.
+    ShareCopied,
+    /// Notice for a link that does not open.
+    ShareBroken,
+    /// Notice for unreadable saved data.
+    StorageCorrupt,
+    /// Notice when saving fails.
+    StorageFull,
+    /// Dismiss-notice button.
+    Dismiss,
+    /// Heading of the error list.
+    EditorErrors,
+    /// Gutter marker title prefix.
+    ErrorLine,
     /// Play button.
     Play,
     /// Pause button.
@@ -499,6 +528,44 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, Apply) => "Apply",
         (Lang::Ko, Reset) => "원래대로",
         (Lang::En, Reset) => "Reset",
+        (Lang::Ko, EditorTabs) => "문서별 편집 탭",
+        (Lang::En, EditorTabs) => "One tab per object",
+        (Lang::Ko, AddObject) => "객체 추가…",
+        (Lang::En, AddObject) => "Add object…",
+        (Lang::Ko, RemoveObject) => "이 객체 삭제:",
+        (Lang::En, RemoveObject) => "Delete this object:",
+        (Lang::Ko, DownloadYaml) => "YAML 내려받기",
+        (Lang::En, DownloadYaml) => "Download YAML",
+        (Lang::Ko, DownloadHint) => {
+            "실제 클러스터에서 kubectl apply -f nodelab-lab.yaml 로 쓸 수 있는 파일입니다. kind: Lab 문서는 쿠버네티스 객체가 아니라서 빠집니다."
+        }
+        (Lang::En, DownloadHint) => {
+            "A file for kubectl apply -f nodelab-lab.yaml on a real cluster. The kind: Lab document is left out: it is not a Kubernetes object."
+        }
+        (Lang::Ko, ShareLink) => "공유 링크 복사",
+        (Lang::En, ShareLink) => "Copy share link",
+        (Lang::Ko, ShareUrl) => "공유 링크 (이 링크를 열면 지금 상태가 그대로 재현됩니다)",
+        (Lang::En, ShareUrl) => "Share link (opening it reproduces this exact state)",
+        (Lang::Ko, ShareCopied) => "클립보드에 복사했습니다.",
+        (Lang::En, ShareCopied) => "Copied to the clipboard.",
+        (Lang::Ko, ShareBroken) => "공유 링크를 열 수 없어 기본 실습을 불러왔습니다:",
+        (Lang::En, ShareBroken) => {
+            "The share link could not be opened, so the default lab is shown:"
+        }
+        (Lang::Ko, StorageCorrupt) => "저장된 편집 내용을 읽을 수 없어 따로 옮겨 두었습니다:",
+        (Lang::En, StorageCorrupt) => "Saved edits could not be read and were moved aside:",
+        (Lang::Ko, StorageFull) => {
+            "브라우저 저장소에 저장하지 못했습니다(용량 초과 또는 비활성). 편집 내용은 이 페이지를 닫으면 사라집니다."
+        }
+        (Lang::En, StorageFull) => {
+            "Could not save to browser storage (full or disabled); edits last only until this page closes."
+        }
+        (Lang::Ko, Dismiss) => "닫기",
+        (Lang::En, Dismiss) => "Dismiss",
+        (Lang::Ko, EditorErrors) => "매니페스트 오류",
+        (Lang::En, EditorErrors) => "Manifest errors",
+        (Lang::Ko, ErrorLine) => "오류",
+        (Lang::En, ErrorLine) => "Error",
         (Lang::Ko, Play) => "재생",
         (Lang::En, Play) => "Play",
         (Lang::Ko, Pause) => "일시정지",

@@ -14,17 +14,19 @@ use nodelab_engine::world::{ClientOptions, TrafficSpec};
 use nodelab_engine::{
     Document, Kind, Manifest, Object, ObjectRef, SimTime, World, decode_manifests,
 };
-use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use crate::actions::{ActionPanel, Target, taken_list};
 use crate::cri_view::{cri_calls_panel, crictl_panel, use_cri_ui};
 use crate::dom::event_value;
+use crate::editor::{Editor, LabNotice};
 use crate::i18n::{Key, Lang, t};
 use crate::pod_view::pod_detail;
 use crate::proxy_view::{ProxyProps, proxy_views, use_proxy_ui};
 use crate::runtime_view::{compare_panel, runtime_switcher, use_compare_ui};
 use crate::scenarios::Scenario;
+use crate::share::{self, Shared, SharedAction};
+use crate::storage::{self, Notice, UiRecord};
 
 /// Seed of the lab's runs.
 pub const SEED: u64 = 1;
@@ -90,6 +92,8 @@ pub struct LabState {
     proxy: Option<ProxyChoice>,
     /// The last packet trace (cleared when the world is rebuilt or rewound).
     trace: Option<Traced>,
+    /// Seed of the runs ([`SEED`] unless a share link says otherwise).
+    seed: u64,
 }
 
 /// What the learner can do.
@@ -102,6 +106,8 @@ pub enum LabMsg {
     Apply,
     /// Put the scenario's manifest back.
     Reset,
+    /// Load a lesson scenario with this text (the learner's saved edits) and apply it.
+    Open(Scenario, String),
     /// Start the play loop.
     Play,
     /// Stop the play loop.
@@ -141,18 +147,23 @@ pub fn decode(text: &str) -> Result<Vec<Manifest>, String> {
 
 /// Builds the world for a manifest text on `setup` and with kube-proxy as `proxy` (or as the
 /// manifests say), or the error to show.
-fn load(text: &str, setup: Option<Setup>, proxy: Option<ProxyChoice>) -> Result<World, String> {
+fn load(
+    text: &str,
+    setup: Option<Setup>,
+    proxy: Option<ProxyChoice>,
+    seed: u64,
+) -> Result<World, String> {
     let manifests = decode(text)?;
     match (setup, proxy) {
-        (None, None) => World::from_manifests(&manifests, Some(SEED)).map_err(|e| e.to_string()),
-        (Some(setup), None) => compare::world_for(&manifests, Some(SEED), setup),
+        (None, None) => World::from_manifests(&manifests, Some(seed)).map_err(|e| e.to_string()),
+        (Some(setup), None) => compare::world_for(&manifests, Some(seed), setup),
         (None, Some((mode, scheduler))) => {
-            compare::world_with_proxy(&manifests, Some(SEED), mode, scheduler)
+            compare::world_with_proxy(&manifests, Some(seed), mode, scheduler)
         }
         // Both chosen: the proxy settings go into the Lab document first (what
         // `world_with_proxy` does), then the runtime set-up.
         (Some(setup), Some(choice)) => {
-            compare::world_for(&with_proxy(manifests, choice), Some(SEED), setup)
+            compare::world_for(&with_proxy(manifests, choice), Some(seed), setup)
         }
     }
 }
@@ -182,7 +193,7 @@ impl LabState {
     pub fn new() -> LabState {
         let scenario = Scenario::ALL[0];
         let text = scenario.manifest();
-        let world = load(text, None, None).unwrap_or_else(|_| World::new(SEED));
+        let world = load(text, None, None, SEED).unwrap_or_else(|_| World::new(SEED));
         LabState {
             scenario,
             text: text.to_owned(),
@@ -198,13 +209,14 @@ impl LabState {
             setup: None,
             proxy: None,
             trace: None,
+            seed: SEED,
         }
     }
 
     /// Loads the editor text into a fresh world; keeps the old one on an error. Returns whether
     /// it loaded.
     fn apply(&mut self) -> bool {
-        let loaded = match load(&self.text, self.setup, self.proxy) {
+        let loaded = match load(&self.text, self.setup, self.proxy, self.seed) {
             Ok(world) => {
                 self.initial = world.clone();
                 self.world = world;
@@ -386,6 +398,169 @@ impl Default for LabState {
     }
 }
 
+// Share links and saved edits (src/share.rs, src/storage.rs).
+impl LabState {
+    /// The simulated time now.
+    pub fn now(&self) -> SimTime {
+        self.world.now()
+    }
+
+    /// The lab actions the current world has taken, with their times, in order.
+    pub fn actions(&self) -> Vec<(SimTime, LabAction)> {
+        self.taken
+            .get(..self.applied)
+            .unwrap_or_default()
+            .iter()
+            .map(|t| (t.time, t.action.clone()))
+            .collect()
+    }
+
+    /// Runs `text` from t = 0 (with the current seed, runtime and proxy choices), takes
+    /// `actions` at their times and advances to `time`: the state a learner reached by doing
+    /// that. Errs (with the world unchanged) when the text does not load.
+    pub fn restore(
+        &mut self,
+        text: &str,
+        mut actions: Vec<(SimTime, LabAction)>,
+        time: SimTime,
+    ) -> Result<(), String> {
+        self.text = text.to_owned();
+        if !self.apply() {
+            return Err(self.error.clone().unwrap_or_default());
+        }
+        // Replay needs times in order; a sort that keeps equal times in order changes nothing
+        // for a state the app made.
+        actions.sort_by_key(|(t, _)| *t);
+        self.taken = actions
+            .into_iter()
+            .map(|(time, action)| Taken {
+                time,
+                action,
+                error: None,
+            })
+            .collect();
+        self.applied = 0;
+        self.advance(time);
+        self.action_error = self
+            .taken
+            .get(..self.applied)
+            .and_then(<[Taken]>::last)
+            .and_then(|t| t.error.clone());
+        Ok(())
+    }
+
+    /// Opens `scenario` with `text` (the learner's saved edits). Text that does not load is
+    /// kept in the editor with its error, beside the lesson version's world.
+    fn open(&mut self, scenario: Scenario, text: String) {
+        self.scenario = scenario;
+        self.text = scenario.manifest().to_owned();
+        self.apply();
+        if text != self.text {
+            self.text = text;
+            self.apply();
+        }
+    }
+
+    /// What a share link of this state holds.
+    pub fn shared(&self) -> Shared {
+        Shared {
+            v: share::VERSION,
+            scenario: self.scenario.id().to_owned(),
+            text: self.text.clone(),
+            seed: self.seed,
+            time: self.now().as_millis(),
+            actions: self
+                .actions()
+                .into_iter()
+                .map(|(t, a)| SharedAction {
+                    t: t.as_millis(),
+                    a,
+                })
+                .collect(),
+            runtime: self
+                .setup
+                .map(|s| (s.runtime.name.to_owned(), s.handler.name.to_owned())),
+            proxy: self
+                .proxy
+                .map(|(m, s)| (m.as_str().to_owned(), s.as_str().to_owned())),
+        }
+    }
+
+    /// The state a share link describes, or why it cannot be rebuilt.
+    pub fn from_shared(shared: &Shared) -> Result<LabState, String> {
+        let mut s = LabState::new();
+        s.scenario = Scenario::from_id(&shared.scenario)
+            .ok_or_else(|| format!("unknown scenario {:?}", shared.scenario))?;
+        s.seed = shared.seed;
+        if let Some((runtime, handler)) = &shared.runtime {
+            s.setup = Some(
+                Setup::named(runtime, handler)
+                    .ok_or_else(|| format!("unknown runtime set-up {runtime}/{handler}"))?,
+            );
+        }
+        if let Some((mode, scheduler)) = &shared.proxy {
+            let mode = Mode::parse(mode).ok_or_else(|| format!("unknown proxy mode {mode:?}"))?;
+            let scheduler = Scheduler::parse(scheduler)
+                .ok_or_else(|| format!("unknown IPVS scheduler {scheduler:?}"))?;
+            s.proxy = Some((mode, scheduler));
+        }
+        let actions = shared
+            .actions
+            .iter()
+            .map(|a| (SimTime::from_millis(a.t), a.a.clone()))
+            .collect();
+        s.restore(&shared.text, actions, SimTime::from_millis(shared.time))?;
+        Ok(s)
+    }
+}
+
+/// The lab as the page opens it: from a share link in the URL hash (which is then removed,
+/// so that a reload shows the saved state), else the learner's saved scenario and edits, else
+/// the lesson's default; with the notices to show.
+fn boot() -> (LabState, Vec<LabNotice>, UiRecord) {
+    let mut notices = Vec::new();
+    let mut storage_notices = Vec::new();
+    let ui = storage::load_ui(&mut storage_notices);
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let mut state = None;
+    if let Some(code) = share::code_in(&hash) {
+        match share::decode(code)
+            .map_err(|e| e.to_string())
+            .and_then(|shared| LabState::from_shared(&shared))
+        {
+            Ok(s) => state = Some(s),
+            Err(why) => notices.push(LabNotice::Share(why)),
+        }
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(share::ROUTE),
+            );
+        }
+    }
+    let state = state.unwrap_or_else(|| {
+        let scenario = ui
+            .scenario
+            .as_deref()
+            .and_then(Scenario::from_id)
+            .unwrap_or(Scenario::ALL[0]);
+        let text = storage::load_lab(scenario.id(), &mut storage_notices);
+        let mut s = LabState::new();
+        if scenario != s.scenario || text.is_some() {
+            s.open(
+                scenario,
+                text.unwrap_or_else(|| scenario.manifest().to_owned()),
+            );
+        }
+        s
+    });
+    notices.extend(storage_notices.into_iter().map(LabNotice::Storage));
+    (state, notices, ui)
+}
+
 impl Reducible for LabState {
     type Action = LabMsg;
 
@@ -405,6 +580,7 @@ impl Reducible for LabState {
                 s.text = s.scenario.manifest().to_owned();
                 s.apply();
             }
+            LabMsg::Open(scenario, text) => s.open(scenario, text),
             LabMsg::Play => s.playing = true,
             LabMsg::Pause => s.playing = false,
             LabMsg::Setup(setup) => {
@@ -469,7 +645,32 @@ pub struct LabProps {
 #[component]
 pub fn Lab(props: &LabProps) -> Html {
     let lang = props.lang;
-    let state = use_reducer(LabState::new);
+    let boot = use_memo((), |_| boot());
+    let state = {
+        let boot = boot.clone();
+        use_reducer(move || boot.0.clone())
+    };
+    let notices = {
+        let boot = boot.clone();
+        use_state(move || boot.1.clone())
+    };
+    // Save the learner's edits of this scenario (forgotten when they equal the lesson's).
+    {
+        let notices = notices.clone();
+        use_effect_with(
+            (state.scenario, state.text.clone()),
+            move |(scenario, text)| {
+                let not_saved = LabNotice::Storage(Notice::NotSaved);
+                if !storage::save_lab(scenario.id(), text, scenario.manifest())
+                    && !notices.contains(&not_saved)
+                {
+                    let mut n = (*notices).clone();
+                    n.push(not_saved);
+                    notices.set(n);
+                }
+            },
+        );
+    }
     let previous_logs = use_state(|| false);
     {
         let dispatcher = state.dispatcher();
@@ -483,19 +684,46 @@ pub fn Lab(props: &LabProps) -> Html {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(make()))
     };
-    let on_input = {
+    let on_edit = {
         let state = state.clone();
-        Callback::from(move |e: InputEvent| {
-            let area: HtmlTextAreaElement = e.target_unchecked_into();
-            state.dispatch(LabMsg::Edit(area.value()));
-        })
+        Callback::from(move |text: String| state.dispatch(LabMsg::Edit(text)))
     };
     let on_scenario = {
-        let state = state.clone();
+        let (state, notices) = (state.clone(), notices.clone());
         Callback::from(move |e: Event| {
             if let Some(s) = Scenario::from_id(&event_value(&e)) {
-                state.dispatch(LabMsg::Scenario(s));
+                let mut found = Vec::new();
+                let text = storage::load_lab(s.id(), &mut found);
+                if !found.is_empty() {
+                    let mut n = (*notices).clone();
+                    n.extend(found.into_iter().map(LabNotice::Storage));
+                    notices.set(n);
+                }
+                state.dispatch(match text {
+                    Some(text) => LabMsg::Open(s, text),
+                    None => LabMsg::Scenario(s),
+                });
             }
+        })
+    };
+    let on_share = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            let href = web_sys::window()
+                .and_then(|w| w.location().href().ok())
+                .unwrap_or_default();
+            let base = href.split('#').next().unwrap_or_default();
+            format!("{base}{}", share::hash(&state.shared()))
+        })
+    };
+    let on_dismiss = {
+        let notices = notices.clone();
+        Callback::from(move |i: usize| {
+            let mut n = (*notices).clone();
+            if i < n.len() {
+                n.remove(i);
+            }
+            notices.set(n);
         })
     };
     let on_act = {
@@ -512,7 +740,28 @@ pub fn Lab(props: &LabProps) -> Html {
         let state = state.clone();
         Callback::from(move |s: Setup| state.dispatch(LabMsg::Setup(s)))
     };
-    let view = use_state(|| View::Node);
+    let view = {
+        let boot = boot.clone();
+        use_state(move || match boot.2.view.as_deref() {
+            Some("kube-proxy") => View::Proxy,
+            _ => View::Node,
+        })
+    };
+    use_effect_with((state.scenario, *view), |(scenario, view)| {
+        // A refusal here is reported by the edits' save above.
+        let _ = storage::save_ui(&UiRecord {
+            schema: storage::SCHEMA,
+            scenario: Some(scenario.id().to_owned()),
+            view: Some(
+                if *view == View::Proxy {
+                    "kube-proxy"
+                } else {
+                    "node"
+                }
+                .to_owned(),
+            ),
+        });
+    });
     let proxy_ui = use_proxy_ui();
     // A new trace scrolls the rules text to its first highlighted line.
     use_effect_with(
@@ -555,16 +804,11 @@ pub fn Lab(props: &LabProps) -> Html {
                             <option value={s.id()} selected={*s == state.scenario}>{ t(lang, s.label()) }</option>
                         }) }
                     </select>
-                    <label for="manifest">{ t(lang, Key::Manifest) }</label>
-                    <textarea id="manifest" data-testid="manifest-editor" spellcheck="false"
-                        value={state.text.clone()} oninput={on_input} rows="16" />
-                    <div class="editor-actions">
-                        <button data-testid="apply" onclick={send(|| LabMsg::Apply)}>{ t(lang, Key::Apply) }</button>
-                        <button data-testid="reset" onclick={send(|| LabMsg::Reset)}>{ t(lang, Key::Reset) }</button>
-                    </div>
-                    if let Some(err) = &state.error {
-                        <pre class="yaml-error" data-testid="yaml-error" role="alert">{ err }</pre>
-                    }
+                    <p class="editor-label">{ t(lang, Key::Manifest) }</p>
+                    <Editor {lang} text={AttrValue::from(state.text.clone())} apply_error={state.error.clone()}
+                        {on_edit} on_apply={state.dispatcher().to_callback().reform(|()| LabMsg::Apply)}
+                        on_reset={state.dispatcher().to_callback().reform(|()| LabMsg::Reset)}
+                        {on_share} notices={(*notices).clone()} {on_dismiss} />
                     { runtime_switcher(lang, state.setup_names(), on_setup) }
                     { compare_panel(lang, &state.text, &compare_ui) }
                 </div>

@@ -3,6 +3,7 @@
 mod actions;
 mod cri_view;
 mod dom;
+mod editor;
 mod i18n;
 mod lab;
 mod panic_banner;
@@ -11,6 +12,8 @@ mod proxy_view;
 mod runtime_view;
 mod scale_view;
 mod scenarios;
+mod share;
+mod storage;
 mod trace_view;
 
 use i18n::{Key, Lang, t};
@@ -25,7 +28,7 @@ const LANG_KEY: &str = "nodelab.v1.lang";
 /// A page of the app, from the URL hash (hash routes keep deep links working on GitHub Pages).
 #[derive(Clone, Debug, PartialEq)]
 enum Route {
-    /// `#/` or `#/session-7/lab`: the lab.
+    /// `#/` or `#/session-7/lab` (with a share link's `?s=…`): the lab.
     Lab,
     /// Anything else.
     NotFound,
@@ -35,7 +38,8 @@ fn current_route() -> Route {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    match hash.trim_start_matches('#').trim_end_matches('/') {
+    let path = hash.split('?').next().unwrap_or_default();
+    match path.trim_start_matches('#').trim_end_matches('/') {
         "" | "/session-7/lab" => Route::Lab,
         _ => Route::NotFound,
     }
