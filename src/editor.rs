@@ -827,7 +827,12 @@ mod tests {
             "{}",
             e.message
         );
-        assert_eq!(c.errors[1][0].line, 2, "{:?}", c.errors[1]);
+        assert_eq!(
+            (c.errors[1][0].line, c.errors[1][0].column),
+            (1, 7),
+            "{:?}",
+            c.errors[1]
+        );
         assert_eq!(line_offset("a\nbc\nd", 3), 5);
         assert_eq!(line_offset("a\nbc\nd", 1), 0);
     }

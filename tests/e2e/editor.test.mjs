@@ -186,7 +186,12 @@ labTest('a share link reproduces the state in a new browser context', async (pag
   const problems = [];
   try {
     const other = await context.newPage();
-    other.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
+    // The browser's own favicon.ico request (a 404 on a bare static server) is not the app's.
+    other.on('console', (msg) => {
+      if (msg.type() === 'error' && !/favicon\.ico$/.test(msg.location()?.url ?? '')) {
+        problems.push(msg.text());
+      }
+    });
     other.on('pageerror', (err) => problems.push(err.message));
     await other.goto(url);
     await waitForLab(other);
