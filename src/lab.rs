@@ -1167,6 +1167,44 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    fn a_share_link_restores_the_same_state() {
+        let mut msgs = vec![
+            LabMsg::Scenario(Scenario::ServiceWeb),
+            LabMsg::Proxy((Mode::Ipvs, Scheduler::Rr)),
+        ];
+        msgs.extend((0..12).map(|_| LabMsg::Tick));
+        msgs.push(LabMsg::Act(LabAction::HttpStatus {
+            pod: ObjectRef::new(Kind::Pod, "default", "web-1"),
+            container: None,
+            path: "/".to_owned(),
+            status: 503,
+        }));
+        msgs.extend((0..7).map(|_| LabMsg::Step));
+        let s = reduce(Rc::new(LabState::new()), msgs);
+        let code = share::encode(&s.shared());
+        let shared = share::decode(&code).expect("the link decodes");
+        let again = LabState::from_shared(&shared).expect("the link restores");
+        assert_eq!(again.now(), s.now());
+        assert_eq!(again.actions(), s.actions());
+        assert_eq!(again.scenario, Scenario::ServiceWeb);
+        assert_eq!(again.proxy_choice(), (Mode::Ipvs, Scheduler::Rr));
+        assert_eq!(report(&again), report(&s));
+        assert_eq!(again.world.events().all(), s.world.events().all());
+
+        // A link whose YAML does not load is an error, not a panic.
+        let broken = Shared {
+            text: "kind: [".to_owned(),
+            ..shared.clone()
+        };
+        assert!(LabState::from_shared(&broken).is_err());
+        let unknown = Shared {
+            scenario: "nope".to_owned(),
+            ..shared
+        };
+        assert!(LabState::from_shared(&unknown).is_err());
+    }
+
+    #[wasm_bindgen_test]
     fn loading_a_scenario_resets_the_lab() {
         let s = reduce(
             Rc::new(LabState::new()),
