@@ -509,6 +509,8 @@ pub fn Editor(props: &EditorProps) -> Html {
     let checked = use_state(|| check(&text));
     let share_url = use_state(|| None::<(String, bool)>);
     let area = use_node_ref();
+    // The download's data URL, rebuilt only when the text changes (not on every clock tick).
+    let download_href = use_memo(text.clone(), |text| data_url(&documents::without_lab(text)));
     // Where to put the cursor once a tab switch has rendered: (tab, byte offset).
     let goto = use_state(|| None::<(usize, usize)>);
     {
@@ -658,7 +660,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                         </pre>
                         <textarea id="manifest" data-testid="manifest-editor" spellcheck="false" wrap="off"
                             autocapitalize="off" autocomplete="off"
-                            aria-labelledby={format!("editor-tab-{active}")}
+                            aria-labelledby={format!("manifest-label editor-tab-{active}")}
                             ref={area.clone()}
                             style={format!("height: calc({line_count} * var(--code-lh) + 2 * var(--code-pad))")}
                             value={body} oninput={on_input} />
@@ -711,7 +713,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                         onclick={on_remove}>{ "− " }{ d.label() }</button>
                 }
                 <a class="button" data-testid="download-yaml" download={DOWNLOAD_NAME}
-                    href={data_url(&documents::without_lab(&text))}
+                    href={(*download_href).clone()}
                     title={t(lang, Key::DownloadHint)}>{ t(lang, Key::DownloadYaml) }</a>
                 <button data-testid="share-link" onclick={on_share}>{ t(lang, Key::ShareLink) }</button>
             </div>

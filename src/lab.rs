@@ -804,7 +804,7 @@ pub fn Lab(props: &LabProps) -> Html {
                             <option value={s.id()} selected={*s == state.scenario}>{ t(lang, s.label()) }</option>
                         }) }
                     </select>
-                    <p class="editor-label">{ t(lang, Key::Manifest) }</p>
+                    <p class="editor-label" id="manifest-label">{ t(lang, Key::Manifest) }</p>
                     <Editor {lang} text={AttrValue::from(state.text.clone())} apply_error={state.error.clone()}
                         {on_edit} on_apply={state.dispatcher().to_callback().reform(|()| LabMsg::Apply)}
                         on_reset={state.dispatcher().to_callback().reform(|()| LabMsg::Reset)}
