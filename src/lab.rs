@@ -25,7 +25,7 @@ use crate::pod_view::pod_detail;
 use crate::proxy_view::{ProxyProps, proxy_views, use_proxy_ui};
 use crate::runtime_view::{compare_panel, runtime_switcher, use_compare_ui};
 use crate::scenarios::Scenario;
-use crate::share::{self, Shared, SharedAction};
+use crate::share::{self, Shared};
 use crate::storage::{self, Notice, UiRecord};
 
 /// Seed of the lab's runs.
@@ -469,14 +469,7 @@ impl LabState {
             text: self.text.clone(),
             seed: self.seed,
             time: self.now().as_millis(),
-            actions: self
-                .actions()
-                .into_iter()
-                .map(|(t, a)| SharedAction {
-                    t: t.as_millis(),
-                    a,
-                })
-                .collect(),
+            script: share::script_of(&self.actions()),
             runtime: self
                 .setup
                 .map(|s| (s.runtime.name.to_owned(), s.handler.name.to_owned())),
@@ -504,11 +497,7 @@ impl LabState {
                 .ok_or_else(|| format!("unknown IPVS scheduler {scheduler:?}"))?;
             s.proxy = Some((mode, scheduler));
         }
-        let actions = shared
-            .actions
-            .iter()
-            .map(|a| (SimTime::from_millis(a.t), a.a.clone()))
-            .collect();
+        let actions = share::actions_of(&shared.script)?;
         s.restore(&shared.text, actions, SimTime::from_millis(shared.time))?;
         Ok(s)
     }

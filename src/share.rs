@@ -4,12 +4,21 @@
 //! lab actions at the same simulated times and advances to the same time; the engine is
 //! deterministic, so the state is the same, byte for byte.
 //!
+//! The lab actions travel in the Lab object's own format: a `kind: Lab` document whose
+//! `spec.script` holds one step per action (`at: 12345ms`), read back by the engine's decoder
+//! and validation — one format for scripted and shared actions, and no second decoder in the
+//! page.
+//!
 //! Encoding and decoding are pure (no DOM) and tested natively; a link that does not decode is
 //! an error the lab shows as a notice (it then opens the default lab), never a panic.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use nodelab_engine::api::decode::LAB_API_VERSION;
+use nodelab_engine::api::lab::{Lab, LabSpec};
 use nodelab_engine::lab::LabAction;
+use nodelab_engine::time::parse_duration;
+use nodelab_engine::{Document, SimTime, decode_manifests};
 use serde::{Deserialize, Serialize};
 
 /// Format version of [`Shared`]; a link with another version is refused.
@@ -21,15 +30,6 @@ pub const ROUTE: &str = "#/session-7/lab";
 /// The largest inflated state accepted (a lab's YAML is a few KiB; this stops a crafted link
 /// from inflating into hundreds of megabytes).
 const MAX_INFLATED: usize = 1 << 20;
-
-/// One lab action taken, and when.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SharedAction {
-    /// Simulated time in milliseconds.
-    pub t: u64,
-    /// The action.
-    pub a: LabAction,
-}
 
 /// Everything needed to rebuild a lab state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,9 +44,10 @@ pub struct Shared {
     pub seed: u64,
     /// The simulated time to advance to, in milliseconds.
     pub time: u64,
-    /// The lab actions taken, in order.
+    /// The lab actions taken, in order: a `kind: Lab` document (as JSON) with one script step
+    /// per action ([`script_of`], [`actions_of`]).
     #[serde(default)]
-    pub actions: Vec<SharedAction>,
+    pub script: String,
     /// The learner's runtime and handler choice (`["cri-o", "runc"]`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<(String, String)>,
@@ -98,12 +99,56 @@ pub fn decode(code: &str) -> Result<Shared, ShareError> {
     struct Versioned {
         v: u32,
     }
+    let json = String::from_utf8(json).map_err(|e| ShareError::Json(e.to_string()))?;
     let versioned: Versioned =
-        serde_json::from_slice(&json).map_err(|e| ShareError::Json(e.to_string()))?;
+        serde_json::from_str(&json).map_err(|e| ShareError::Json(e.to_string()))?;
     if versioned.v != VERSION {
         return Err(ShareError::Version(versioned.v));
     }
-    serde_json::from_slice(&json).map_err(|e| ShareError::Json(e.to_string()))
+    serde_json::from_str(&json).map_err(|e| ShareError::Json(e.to_string()))
+}
+
+/// The Lab document (JSON, which is YAML too) whose script takes `actions` at their times.
+pub fn script_of(actions: &[(SimTime, LabAction)]) -> String {
+    let lab = Lab {
+        api_version: LAB_API_VERSION.to_owned(),
+        kind: "Lab".to_owned(),
+        spec: LabSpec {
+            script: actions
+                .iter()
+                .map(|(t, a)| a.to_step(t.as_millis()))
+                .collect(),
+            ..LabSpec::default()
+        },
+        ..Lab::default()
+    };
+    serde_json::to_string(&lab).unwrap_or_default()
+}
+
+/// The actions of a [`script_of`] document, decoded and validated as a Lab's script is.
+pub fn actions_of(script: &str) -> Result<Vec<(SimTime, LabAction)>, String> {
+    if script.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let manifests = decode_manifests("script", script).map_err(|errs| {
+        errs.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let Some(Document::Lab(lab)) = manifests.into_iter().next().map(|m| m.document) else {
+        return Err("the script is not a Lab document".to_owned());
+    };
+    lab.spec
+        .script
+        .iter()
+        .map(|step| {
+            let at = parse_duration(&step.at)?;
+            let action = LabAction::from_step(step)
+                .ok_or_else(|| format!("script step {:?} is incomplete", step.action))?;
+            Ok((SimTime::from_millis(at), action))
+        })
+        .collect()
 }
 
 /// The hash of a share link for `state`.
@@ -123,6 +168,45 @@ mod tests {
 
     use super::*;
 
+    fn actions() -> Vec<(SimTime, LabAction)> {
+        vec![
+            (
+                SimTime::from_millis(8_000),
+                LabAction::HttpStatus {
+                    pod: ObjectRef::new(Kind::Pod, "default", "web-1"),
+                    container: None,
+                    path: "/".to_owned(),
+                    status: 503,
+                },
+            ),
+            (
+                SimTime::from_millis(9_123),
+                LabAction::NodeNotReady {
+                    node: "node-2".to_owned(),
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn actions_travel_as_a_lab_script() {
+        let script = script_of(&actions());
+        assert!(
+            script.contains(r#""script":[{"at":"8000ms","action":"httpStatus","pod":"web-1","path":"/","status":503}"#),
+            "{script}"
+        );
+        assert_eq!(actions_of(&script), Ok(actions()));
+        assert_eq!(actions_of(""), Ok(vec![]));
+        // The Lab decoder's validation applies: an unknown action is refused with its path.
+        let bad = script.replace("nodeNotReady", "explode");
+        let err = actions_of(&bad).err().unwrap_or_default();
+        assert!(
+            err.contains("spec.script[1].action: Unsupported value: \"explode\""),
+            "{err}"
+        );
+        assert!(actions_of("{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}").is_err());
+    }
+
     fn sample() -> Shared {
         Shared {
             v: VERSION,
@@ -130,23 +214,7 @@ mod tests {
             text: "# comment ✓ 한국어\napiVersion: v1\nkind: Pod\n---\n".to_owned(),
             seed: 1,
             time: 42_300,
-            actions: vec![
-                SharedAction {
-                    t: 8_000,
-                    a: LabAction::HttpStatus {
-                        pod: ObjectRef::new(Kind::Pod, "default", "web-1"),
-                        container: None,
-                        path: "/".to_owned(),
-                        status: 503,
-                    },
-                },
-                SharedAction {
-                    t: 9_000,
-                    a: LabAction::NodeNotReady {
-                        node: "node-2".to_owned(),
-                    },
-                },
-            ],
+            script: script_of(&actions()),
             runtime: Some(("cri-o".to_owned(), "runc".to_owned())),
             proxy: Some(("ipvs".to_owned(), "sh".to_owned())),
         }
@@ -192,8 +260,8 @@ mod tests {
             Err(ShareError::Version(2))
         );
         assert!(matches!(
-            decode(&json(r#"{"v":1,"scenario":"x","text":"","seed":1,"time":0,"actions":[{"t":1,"a":{"Explode":{}}}]}"#)),
-            Err(ShareError::Json(m)) if m.contains("Explode")
+            decode(&json(r#"{"v":1,"scenario":"x","text":"","seed":"one","time":0}"#)),
+            Err(ShareError::Json(m)) if m.contains("invalid type")
         ));
         // A deflate bomb stops at the limit.
         let bomb = URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(

@@ -4,9 +4,9 @@
 use crate::api::lab::LabStep;
 use crate::api::{Kind, ObjectRef};
 
-/// One lab action. Serialized (for share links) as `{"Exit": {"pod": {...}, ...}}`: serde's
-/// externally tagged form of the variant and its fields.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// One lab action. Written down (in a Lab's script, in a share link) as a [`LabStep`]: see
+/// [`LabAction::from_step`] and [`LabAction::to_step`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LabAction {
     /// Make the container's server answer `path` (`*`: every path) with `status`.
     HttpStatus {
@@ -145,6 +145,93 @@ impl LabAction {
         })
     }
 
+    /// The script step that takes this action at `at_ms` milliseconds from the start: the
+    /// inverse of [`LabAction::from_step`] (`from_step(&a.to_step(t)) == Some(a)`), so that
+    /// actions travel in the Lab object's own format and are read back by its decoder.
+    pub fn to_step(&self, at_ms: u64) -> LabStep {
+        let mut step = LabStep {
+            at: format!("{at_ms}ms"),
+            ..LabStep::default()
+        };
+        if let Some(pod) = self.pod() {
+            step.pod = Some(pod.name.clone());
+            step.namespace = (pod.namespace != "default").then(|| pod.namespace.clone());
+        }
+        let name = match self {
+            LabAction::HttpStatus {
+                container,
+                path,
+                status,
+                ..
+            } => {
+                step.container.clone_from(container);
+                step.path = Some(path.clone());
+                step.status = Some(*status);
+                "httpStatus"
+            }
+            LabAction::CreateFile {
+                container,
+                path,
+                content,
+                ..
+            } => {
+                step.container.clone_from(container);
+                step.path = Some(path.clone());
+                step.content = Some(content.clone());
+                "createFile"
+            }
+            LabAction::DeleteFile {
+                container, path, ..
+            } => {
+                step.container.clone_from(container);
+                step.path = Some(path.clone());
+                "deleteFile"
+            }
+            LabAction::Exit {
+                container, code, ..
+            } => {
+                step.container.clone_from(container);
+                step.code = Some(*code);
+                "exit"
+            }
+            LabAction::GrowMemory {
+                container, bytes, ..
+            } => {
+                step.container.clone_from(container);
+                step.memory = Some(crate::api::quantity::Quantity::from_bytes(
+                    i64::try_from(*bytes).unwrap_or(i64::MAX),
+                ));
+                "growMemory"
+            }
+            LabAction::Hang { container, .. } => {
+                step.container.clone_from(container);
+                "hang"
+            }
+            LabAction::DeletePod {
+                grace_period_seconds,
+                ..
+            } => {
+                step.grace_period_seconds = *grace_period_seconds;
+                "deletePod"
+            }
+            LabAction::NodeNotReady { node } => {
+                step.node = Some(node.clone());
+                "nodeNotReady"
+            }
+            LabAction::Traffic(t) => {
+                step.from = Some(t.from.to_string());
+                step.to = Some(t.to.clone());
+                step.requests = Some(t.requests);
+                step.path = Some(t.path.clone());
+                step.pool = Some(t.client.pool);
+                step.retries = Some(t.client.retries);
+                "traffic"
+            }
+        };
+        step.action = name.to_owned();
+        step
+    }
+
     /// The pod the action targets, if any.
     pub fn pod(&self) -> Option<&ObjectRef> {
         match self {
@@ -202,12 +289,15 @@ impl LabAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::decode::{Document, decode_manifests};
+    use crate::api::lab::Lab;
     use crate::net::trace::Source;
     use crate::world::{ClientOptions, TrafficSpec};
 
     #[test]
-    fn actions_round_trip_through_json() {
+    fn actions_round_trip_through_script_steps() {
         let pod = ObjectRef::new(Kind::Pod, "team-a", "web");
+        let web = ObjectRef::new(Kind::Pod, "default", "web");
         let actions = vec![
             LabAction::HttpStatus {
                 pod: pod.clone(),
@@ -215,10 +305,30 @@ mod tests {
                 path: "/".to_owned(),
                 status: 503,
             },
+            LabAction::CreateFile {
+                pod: web.clone(),
+                container: None,
+                path: "/tmp/healthy".to_owned(),
+                content: "ok\n".to_owned(),
+            },
+            LabAction::DeleteFile {
+                pod: web.clone(),
+                container: None,
+                path: "/tmp/healthy".to_owned(),
+            },
+            LabAction::Exit {
+                pod: web.clone(),
+                container: None,
+                code: -1,
+            },
             LabAction::GrowMemory {
                 pod: pod.clone(),
                 container: None,
                 bytes: 64 << 20,
+            },
+            LabAction::Hang {
+                pod: web,
+                container: Some("c".to_owned()),
             },
             LabAction::DeletePod {
                 pod,
@@ -228,11 +338,7 @@ mod tests {
                 node: "node-2".to_owned(),
             },
             LabAction::Traffic(TrafficSpec {
-                from: Source::External(
-                    "203.0.113.7"
-                        .parse()
-                        .unwrap_or(std::net::Ipv4Addr::LOCALHOST),
-                ),
+                from: Source::External(std::net::Ipv4Addr::new(203, 0, 113, 7)),
                 to: "web:80".to_owned(),
                 requests: 300,
                 path: "/".to_owned(),
@@ -242,19 +348,33 @@ mod tests {
                 },
             }),
         ];
-        let json = serde_json::to_string(&actions).unwrap_or_default();
-        assert!(
-            json.contains(r#"{"Traffic":{"from":"external:203.0.113.7","to":"web:80""#),
-            "{json}"
-        );
-        assert!(
-            json.contains(r#"{"DeletePod":{"pod":{"kind":"Pod","namespace":"team-a","name":"web"},"grace_period_seconds":0}}"#),
-            "{json}"
-        );
-        let back: Result<Vec<LabAction>, _> = serde_json::from_str(&json);
-        assert_eq!(back.ok(), Some(actions));
-        // A client that does not parse is an error, not a default.
-        let bad = r#"[{"Traffic":{"from":"pod/","to":"web","requests":1,"path":"/","client":{"pool":0,"retries":0}}}]"#;
-        assert!(serde_json::from_str::<Vec<LabAction>>(bad).is_err());
+        let lab = Lab {
+            api_version: crate::api::decode::LAB_API_VERSION.to_owned(),
+            kind: "Lab".to_owned(),
+            spec: crate::api::lab::LabSpec {
+                script: actions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| a.to_step(1500 + i as u64))
+                    .collect(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(lab.spec.script[0].at, "1500ms");
+        assert_eq!(lab.spec.script[6].namespace.as_deref(), Some("team-a"));
+        assert_eq!(lab.spec.script[7].namespace, None);
+        // Written as JSON (a YAML document too) and read back by the Lab's own decoder.
+        let text = serde_json::to_string(&lab).unwrap_or_default();
+        let decoded = decode_manifests("script", &text).map_err(|e| format!("{e:?}"));
+        let Ok([m]) = decoded.as_deref() else {
+            panic!("one Lab document: {decoded:?}");
+        };
+        let Document::Lab(back) = &m.document else {
+            panic!("a Lab: {m:?}");
+        };
+        let again: Vec<Option<LabAction>> =
+            back.spec.script.iter().map(LabAction::from_step).collect();
+        assert_eq!(again, actions.into_iter().map(Some).collect::<Vec<_>>());
     }
 }

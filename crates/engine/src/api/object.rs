@@ -1,6 +1,6 @@
 //! Every kind the simulation stores, as one enum, with its API group, version and scope.
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 use super::apps::{Deployment, ReplicaSet};
 use super::config::{ConfigMap, Namespace, Secret};
@@ -11,8 +11,8 @@ use super::pod::Pod;
 use super::service::Service;
 use super::storage::PersistentVolumeClaim;
 
-/// A kind the simulation knows (serialized as its `kind` string).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A kind the simulation knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     /// `v1` Namespace.
     Namespace,
@@ -112,7 +112,7 @@ impl Kind {
 }
 
 /// Identifies one object: kind, namespace (empty for cluster-scoped kinds) and name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
     /// Kind.
     pub kind: Kind,

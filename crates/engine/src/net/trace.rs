@@ -59,25 +59,6 @@ impl std::fmt::Display for Source {
     }
 }
 
-/// [`Source`] as its text (`pod/web`, `node/node-1`, `external:203.0.113.7`), for
-/// `#[serde(with = "source_text")]`.
-pub mod source_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use super::Source;
-
-    /// Writes the source as [`Source`]'s `Display` text.
-    pub fn serialize<S: Serializer>(source: &Source, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(source)
-    }
-
-    /// Reads a source with [`Source::parse`].
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Source, D::Error> {
-        let text = String::deserialize(d)?;
-        Source::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
-
 /// What kind of step a [`TraceStep`] is (the UI picks an icon and a diagram element).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepKind {

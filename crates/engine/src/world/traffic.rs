@@ -683,10 +683,9 @@ fn split_host_port(to: &str) -> Result<(&str, Option<u16>), String> {
 }
 
 /// A batch of requests from one client (a lab's `traffic` action, the UI's "send").
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrafficSpec {
-    /// The client (serialized as `pod/NAME`, `node/NAME` or `external:IP`).
-    #[serde(with = "crate::net::trace::source_text")]
+    /// The client.
     pub from: Source,
     /// `host[:port]`.
     pub to: String,
@@ -700,7 +699,7 @@ pub struct TrafficSpec {
 
 /// What the client does, as HTTP client libraries or a service-mesh sidecar would; none of
 /// this is kube-proxy's.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClientOptions {
     /// Connections kept open and reused round-robin (HTTP keep-alive with a pool); 0 opens a
     /// new connection per request.
