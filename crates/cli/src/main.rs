@@ -129,11 +129,16 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Validate a lessons folder: every scenario parses and runs.
+    /// Validate a lessons folder (`nodelab check lessons [DIR]`): every file parses, every
+    /// scenario runs, every question is complete in both languages, every predict answer is
+    /// computed by the engine; ends with `sections: N, labs: N, questions: N (predict: N)`.
     Check {
-        /// The lessons folder.
-        #[arg(default_value = "lessons")]
-        dir: PathBuf,
+        /// `lessons` and then the folder (default `lessons`); a lone folder also works.
+        #[arg(num_args = 0..=2, value_name = "lessons [DIR]")]
+        args: Vec<String>,
+        /// Also print each predict-question's computed answer.
+        #[arg(long)]
+        answers: bool,
     },
 }
 
@@ -281,15 +286,40 @@ fn main() -> ExitCode {
             at,
             seed,
         } => report(trace(&files, &from, &to, &at, seed)),
-        Command::Check { dir } => {
-            let report = nodelab_content::check(&dir);
-            println!("{report}");
-            if report.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+        Command::Check { args, answers } => check(&args, answers),
+    }
+}
+
+/// `nodelab check lessons [DIR]`: problems and warnings on stderr, then (with `--answers`)
+/// the computed answers and the summary line on stdout; exit 2 on problems.
+fn check(args: &[String], answers: bool) -> ExitCode {
+    let dir = match args {
+        [] => "lessons",
+        [what, dir] if what == "lessons" => dir.as_str(),
+        [dir] => dir.as_str(),
+        [what, _] => {
+            eprintln!("nodelab check: expected `lessons [DIR]`, got {what:?}");
+            return ExitCode::from(EXIT_BAD_INPUT);
         }
+        _ => "lessons",
+    };
+    let report = nodelab_content::check_dir(Path::new(dir));
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    for p in &report.problems {
+        eprintln!("{p}");
+    }
+    if answers {
+        for (id, answer) in &report.answers {
+            println!("{id}: {answer}");
+        }
+    }
+    println!("{}", report.summary());
+    if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
     }
 }
 
