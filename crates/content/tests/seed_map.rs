@@ -102,12 +102,18 @@ fn every_seed_heading_and_bullet_maps_to_a_phrase_in_its_sections_ko_md() {
     }
     for e in &map.entries {
         if !items.contains(&e.item) {
-            failures.push(format!("seed-map.yaml entry is not a seed heading or bullet: {:?}", e.item));
+            failures.push(format!(
+                "seed-map.yaml entry is not a seed heading or bullet: {:?}",
+                e.item
+            ));
         }
     }
     let mut missing_files = BTreeSet::new();
     for e in &map.entries {
-        let ko = root.join("lessons/session-7").join(&e.section).join("ko.md");
+        let ko = root
+            .join("lessons/session-7")
+            .join(&e.section)
+            .join("ko.md");
         match std::fs::read_to_string(&ko) {
             Ok(text) => {
                 if !normalise(&text).contains(&normalise(&e.phrase)) {
