@@ -3,6 +3,7 @@
 
 pub mod crictl;
 pub mod describe;
+pub mod kubectl;
 pub mod workloads;
 
 use serde_json::{Value, json};
