@@ -89,7 +89,7 @@ pub fn node_diagram(
             .collect()
     };
     let columns: Vec<_> = nodes.iter().map(|n| (n.clone(), pods_on(n))).collect();
-    let width = 20 + NODE_W * columns.len().max(1) as i32;
+    let width = (20 + NODE_W * columns.len().max(1) as i32).max(560);
     let pods_h = |pods: &[(ObjectRef, Vec<(String, &'static str)>)]| -> i32 {
         pods.iter()
             .map(|(_, cs)| 28 + ROW * cs.len() as i32 + 8)
