@@ -475,6 +475,51 @@ pub enum Key {
     ScaleLast,
     /// Measurement time.
     ScaleTook,
+    // Views (kubectl panel, events cause chain, node diagram).
+    /// kubectl panel heading.
+    KubectlHeading,
+    /// kubectl resource switcher label.
+    KubectlKinds,
+    /// kubectl table without rows.
+    NoResources,
+    /// event row button title.
+    ShowCause,
+    /// cause chain label.
+    CauseChain,
+    /// cause step: an event.
+    CauseEvent,
+    /// cause step: a lab action.
+    CauseAction,
+    /// cause step: a probe result.
+    CauseProbe,
+    /// cause step: a container exit.
+    CauseExit,
+    /// cause step: the image's own behaviour.
+    CauseImage,
+    /// exit code label.
+    ExitCode,
+    /// event without a recorded cause.
+    NoCause,
+    /// node diagram heading.
+    Diagram,
+    /// diagram: API server.
+    DiagramApiServer,
+    /// diagram: scheduler.
+    DiagramScheduler,
+    /// diagram: controller manager.
+    DiagramControllers,
+    /// diagram: CRI.
+    DiagramCri,
+    /// diagram: node group label.
+    DiagramNode,
+    /// diagram: pod label.
+    DiagramPod,
+    /// diagram: pod sandbox.
+    DiagramSandbox,
+    /// diagram: container label.
+    DiagramContainer,
+    /// diagram: lit component.
+    DiagramActive,
 }
 
 /// The string for `key` in `lang`.
@@ -979,5 +1024,50 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ScaleLast) => "Rules evaluated, last Service",
         (Lang::Ko, ScaleTook) => "측정에 걸린 시간 (ms)",
         (Lang::En, ScaleTook) => "Measuring took (ms)",
+        // Views (kubectl panel, events cause chain, node diagram).
+        (Lang::Ko, KubectlHeading) => "kubectl get",
+        (Lang::En, KubectlHeading) => "kubectl get",
+        (Lang::Ko, KubectlKinds) => "리소스 종류",
+        (Lang::En, KubectlKinds) => "Resource kind",
+        (Lang::Ko, NoResources) => "default 네임스페이스에 리소스가 없습니다.",
+        (Lang::En, NoResources) => "No resources found in default namespace.",
+        (Lang::Ko, ShowCause) => "이 이벤트가 일어난 이유 보기",
+        (Lang::En, ShowCause) => "Show why this event happened",
+        (Lang::Ko, CauseChain) => "원인 사슬",
+        (Lang::En, CauseChain) => "Cause chain",
+        (Lang::Ko, CauseEvent) => "이벤트",
+        (Lang::En, CauseEvent) => "Event",
+        (Lang::Ko, CauseAction) => "실습 동작",
+        (Lang::En, CauseAction) => "Lab action",
+        (Lang::Ko, CauseProbe) => "프로브 결과",
+        (Lang::En, CauseProbe) => "Probe result",
+        (Lang::Ko, CauseExit) => "컨테이너 종료",
+        (Lang::En, CauseExit) => "Container exited",
+        (Lang::Ko, CauseImage) => "이미지 자체의 동작 (실습 동작 없음)",
+        (Lang::En, CauseImage) => "The image's own behaviour (no lab action)",
+        (Lang::Ko, ExitCode) => "종료 코드",
+        (Lang::En, ExitCode) => "exit code",
+        (Lang::Ko, NoCause) => "기록된 원인이 없습니다. 여기가 시작점입니다.",
+        (Lang::En, NoCause) => "No recorded cause: this is where it starts.",
+        (Lang::Ko, Diagram) => "노드 구성도",
+        (Lang::En, Diagram) => "Node diagram",
+        (Lang::Ko, DiagramApiServer) => "API 서버",
+        (Lang::En, DiagramApiServer) => "API server",
+        (Lang::Ko, DiagramScheduler) => "스케줄러",
+        (Lang::En, DiagramScheduler) => "Scheduler",
+        (Lang::Ko, DiagramControllers) => "컨트롤러 매니저",
+        (Lang::En, DiagramControllers) => "Controller manager",
+        (Lang::Ko, DiagramCri) => "CRI (gRPC)",
+        (Lang::En, DiagramCri) => "CRI (gRPC)",
+        (Lang::Ko, DiagramNode) => "노드",
+        (Lang::En, DiagramNode) => "Node",
+        (Lang::Ko, DiagramPod) => "파드",
+        (Lang::En, DiagramPod) => "Pod",
+        (Lang::Ko, DiagramSandbox) => "샌드박스",
+        (Lang::En, DiagramSandbox) => "sandbox",
+        (Lang::Ko, DiagramContainer) => "컨테이너",
+        (Lang::En, DiagramContainer) => "Container",
+        (Lang::Ko, DiagramActive) => "이번 단계에서 동작함",
+        (Lang::En, DiagramActive) => "active in this step",
     }
 }

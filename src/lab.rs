@@ -19,8 +19,11 @@ use yew::prelude::*;
 
 use crate::actions::{ActionPanel, Target, taken_list};
 use crate::cri_view::{cri_calls_panel, crictl_panel, use_cri_ui};
+use crate::diagram::{node_diagram, use_diagram_ui};
 use crate::dom::event_value;
+use crate::events_view::{events_panel, use_events_ui};
 use crate::i18n::{Key, Lang, t};
+use crate::kubectl_view::{kubectl_panel, use_kubectl_ui};
 use crate::pod_view::pod_detail;
 use crate::proxy_view::{ProxyProps, proxy_views, use_proxy_ui};
 use crate::runtime_view::{compare_panel, runtime_switcher, use_compare_ui};
@@ -542,7 +545,11 @@ pub fn Lab(props: &LabProps) -> Html {
         .and_then(|t| t.error.clone());
     let rows = pod_rows(&state.world);
     let shown = state.shown_pod();
-    let events = state.world.events().all();
+    let (kubectl_ui, events_ui, diagram_ui) = (use_kubectl_ui(), use_events_ui(), use_diagram_ui());
+    let on_select = {
+        let state = state.clone();
+        Callback::from(move |pod: ObjectRef| state.dispatch(LabMsg::Select(pod)))
+    };
     html! {
         <section class="lab" data-testid="lab" aria-label={t(lang, Key::LabHeading)}>
             <h2>{ t(lang, Key::LabHeading) }</h2>
@@ -619,19 +626,8 @@ pub fn Lab(props: &LabProps) -> Html {
                     </div>
                     <ActionPanel {lang} target={state.target()} error={state.action_error.clone()} on_act={on_act.clone()} />
                     { taken_list(lang, &state.taken, state.applied) }
-                    <h3>{ t(lang, Key::Events) }</h3>
-                    if events.is_empty() { <p class="empty">{ t(lang, Key::NoEvents) }</p> }
-                    <ol data-testid="events" class="events">
-                        { for events.iter().map(|e| html! {
-                            <li class={classes!("event", format!("{:?}", e.type_).to_lowercase())}>
-                                <time>{ e.time.to_string() }</time>
-                                <span class="type">{ format!("{:?}", e.type_) }</span>
-                                <span class="reason">{ &e.reason }</span>
-                                <span class="object">{ e.object.to_string() }</span>
-                                <span class="message">{ &e.message }</span>
-                            </li>
-                        }) }
-                    </ol>
+                    { kubectl_panel(lang, &state.world, &kubectl_ui) }
+                    { events_panel(lang, &state.world, &events_ui) }
                 </div>
             </div>
             <div class="tabs view-tabs" role="tablist" aria-label={t(lang, Key::LabViews)}>
@@ -649,6 +645,7 @@ pub fn Lab(props: &LabProps) -> Html {
                 }) }
             </div>
             <div role="tabpanel" id="lab-view" aria-labelledby={if *view == View::Node { "view-tab-node" } else { "view-tab-kube-proxy" }}>
+                { node_diagram(lang, &state.world, &diagram_ui, shown.as_ref(), on_select) }
                 if *view == View::Node {
                     <div class="cri-views">
                         { cri_calls_panel(lang, &state.world, &cri_ui) }

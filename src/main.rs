@@ -2,8 +2,11 @@
 
 mod actions;
 mod cri_view;
+mod diagram;
 mod dom;
+mod events_view;
 mod i18n;
+mod kubectl_view;
 mod lab;
 mod panic_banner;
 mod pod_view;

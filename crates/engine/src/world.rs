@@ -26,8 +26,10 @@ use crate::scheduler;
 use crate::time::SimTime;
 
 mod traffic;
+mod views;
 
 pub use traffic::{ClientOptions, RequestResult, TrafficRun, TrafficSpec};
+pub use views::{CauseStep, Component};
 
 /// Kubernetes version the simulated nodes report.
 pub const KUBERNETES_VERSION: &str = "v1.33.4";
@@ -138,6 +140,9 @@ pub struct World {
     queue: EventQueue<Task>,
     api: ApiServer,
     events: EventLog,
+    /// The lab action being taken (index into `lab_log`), lent to components as
+    /// [`Ctx::action`].
+    acting: Option<usize>,
     cri_log: Vec<CriCall>,
     journal: Vec<crate::journal::JournalEntry>,
     kubelets: BTreeMap<String, Kubelet>,
@@ -179,6 +184,7 @@ impl World {
             queue: EventQueue::default(),
             api: ApiServer::new(),
             events: EventLog::default(),
+            acting: None,
             cri_log: Vec::new(),
             journal: Vec::new(),
             kubelets: BTreeMap::new(),
@@ -565,6 +571,7 @@ impl World {
 
     /// Takes a lab action now. The outcome is also kept in [`World::lab_log`].
     pub fn act(&mut self, action: LabAction) -> Result<(), String> {
+        self.acting = Some(self.lab_log.len());
         let result = match &action {
             LabAction::DeletePod {
                 pod,
@@ -607,6 +614,7 @@ impl World {
                 }
             }
         };
+        self.acting = None;
         self.lab_log.push(LabRecord {
             time: self.now,
             action,
@@ -637,6 +645,13 @@ impl World {
                 message: format!("Node {node} status is now: NodeNotReady"),
                 source: "node-controller".to_owned(),
                 host: None,
+                cause: self
+                    .lab_log
+                    .iter()
+                    .rposition(
+                        |r| matches!(&r.action, LabAction::NodeNotReady { node: n } if n == node),
+                    )
+                    .map(|index| crate::events::Cause::Action { index }),
             });
         }
         let pods: Vec<_> = self
@@ -744,6 +759,7 @@ impl World {
             journal: &mut self.journal,
             queue: &mut self.queue,
             rng: &mut self.rng,
+            action: self.acting,
         }
     }
 
