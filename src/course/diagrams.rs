@@ -26,7 +26,8 @@ fn tr(lang: Lang, ko: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::En { en } else { ko }
 }
 
-/// A box with a label; `on` lights it.
+/// A box at (x, y) of size w × h with a label and a second line; `on` lights it.
+#[allow(clippy::too_many_arguments)]
 fn node(x: i32, y: i32, w: i32, h: i32, label: &str, sub: &str, on: bool, id: &str) -> Html {
     html! {
         <g class={classes!("dg-node", on.then_some("on"))} data-part={id.to_owned()}>

@@ -165,7 +165,7 @@ pub fn CoursePage(props: &CoursePageProps) -> Html {
         progress: (*progress).clone(),
         record,
     };
-    let pct = if total == 0 { 0 } else { correct * 100 / total };
+    let pct = (correct * 100).checked_div(total).unwrap_or(0);
 
     html! {
         <ContextProvider<CourseCtx> context={ctx}>
