@@ -59,10 +59,17 @@ impl fmt::Display for CheckReport {
 }
 
 /// Decodes and runs one scenario for [`CHECK_DURATION`].
-pub fn run_scenario(name: &str, text: &str) -> Result<Vec<Manifest>, Vec<String>> {
-    let manifests = decode_manifests(name, text)
-        .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    let mut world = World::from_manifests(&manifests, None).map_err(|e| vec![e.to_string()])?;
+pub fn run_scenario(name: &str, text: &str) -> Result<Vec<Manifest>, Vec<ContentError>> {
+    let located = |e: &nodelab_engine::SourceError| ContentError {
+        file: e.file.clone(),
+        line: e.line,
+        column: e.column,
+        path: e.path.clone(),
+        message: e.message.clone(),
+    };
+    let manifests =
+        decode_manifests(name, text).map_err(|es| es.iter().map(located).collect::<Vec<_>>())?;
+    let mut world = World::from_manifests(&manifests, None).map_err(|e| vec![located(&e)])?;
     world.advance_to(CHECK_DURATION);
     Ok(manifests)
 }
@@ -88,8 +95,7 @@ pub fn check(lessons: &Lessons, load_problems: Vec<ContentError>) -> CheckReport
                 scenarios.insert(name, Some(m));
             }
             Err(errors) => {
-                r.problems
-                    .extend(errors.into_iter().map(|e| ContentError::file(&file, e)));
+                r.problems.extend(errors);
                 scenarios.insert(name, None);
             }
         }

@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(ds[0].body.shape(), "lab scenario=nginx-pod view=node at=-");
         assert_eq!(
             &md[ds[0].range.0..ds[0].range.1],
-            "```lab\nscenario: nginx-pod\nview: node\n```\n"
+            "```lab\nscenario: nginx-pod\nview: node\n```"
         );
         assert_eq!(
             ds[1].body,

@@ -188,16 +188,12 @@ pub fn load_files<'a>(
 }
 
 /// Reads every `.yaml` and `.md` file below `dir` and loads them with [`load_files`]. File
-/// names in problems are prefixed with `dir`.
+/// names in problems are relative to `dir`, except for files that could not be read.
 pub fn load_dir(dir: &Path) -> (Lessons, Vec<ContentError>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     collect(dir, dir, &mut files, &mut problems);
-    let (lessons, mut more) = load_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
-    let prefix = dir.display().to_string();
-    for p in &mut more {
-        p.file = format!("{}/{}", prefix.trim_end_matches('/'), p.file);
-    }
+    let (lessons, more) = load_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
     problems.extend(more);
     (lessons, problems)
 }

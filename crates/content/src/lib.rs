@@ -19,10 +19,19 @@ pub use model::{Course, Localized, Question, QuestionKind, Quiz, Session};
 pub use predict::{Answer, PredictQuery, Response, answer, grade};
 pub use source::ContentError;
 
-/// Loads and checks a lessons folder: what `nodelab check lessons DIR` prints.
+/// Loads and checks a lessons folder: what `nodelab check lessons DIR` prints. File names
+/// in problems are prefixed with `dir`.
 pub fn check_dir(dir: &Path) -> CheckReport {
     let (lessons, problems) = load_dir(dir);
-    check::check(&lessons, problems)
+    let mut report = check::check(&lessons, problems);
+    let prefix = dir.display().to_string();
+    let prefix = prefix.trim_end_matches('/');
+    for p in &mut report.problems {
+        if !p.file.starts_with(prefix) {
+            p.file = format!("{prefix}/{}", p.file);
+        }
+    }
+    report
 }
 
 /// Loads and checks embedded lesson files (see [`load_files`]).
