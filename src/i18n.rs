@@ -85,6 +85,22 @@ pub enum Key {
     ScenarioLivenessHttp,
     /// The service-web scenario.
     ScenarioServiceWeb,
+    /// Scenario label: Startup, readiness and liveness probes.
+    ScenarioProbes,
+    /// Scenario label: Memory limit and OOMKilled.
+    ScenarioQosOom,
+    /// Scenario label: Runtime handlers compared.
+    ScenarioRuntimeCompare,
+    /// Scenario label: Image pulls.
+    ScenarioImagePull,
+    /// Scenario label: IPVS mode.
+    ScenarioProxyIpvs,
+    /// Scenario label: Session affinity.
+    ScenarioSessionAffinity,
+    /// Scenario label: externalTrafficPolicy Local.
+    ScenarioExternalLocal,
+    /// Scenario label: Readiness and endpoints.
+    ScenarioReadinessEndpoints,
     /// Pod name button: what clicking it does.
     SelectPod,
     /// Heading of the selected pod's views.
@@ -520,6 +536,66 @@ pub enum Key {
     DiagramContainer,
     /// diagram: lit component.
     DiagramActive,
+    /// Course: Lab card label.
+    CourseLabCard,
+    /// Course: Open-in-lab button.
+    CourseOpenLab,
+    /// Course: Notes placeholder.
+    CourseNotesPlaceholder,
+    /// Course: Notes saved hint.
+    CourseNotesSaved,
+    /// Course: Live diagram label.
+    CourseDiagramLive,
+    /// Course: Diagram open-lab button.
+    CourseDiagramOpen,
+    /// Course: Quiz heading.
+    CourseQuiz,
+    /// Course: Move item up.
+    CourseMoveUp,
+    /// Course: Move item down.
+    CourseMoveDown,
+    /// Course: Predict input label.
+    CourseYourAnswer,
+    /// Course: Quiz lab link.
+    CourseShowInLab,
+    /// Course: Engine answer label.
+    CourseEngineAnswer,
+    /// Course: Right answer.
+    CourseRight,
+    /// Course: Wrong answer.
+    CourseWrong,
+    /// Course: Saved right.
+    CourseSavedRight,
+    /// Course: Saved wrong.
+    CourseSavedWrong,
+    /// Course: Retry button.
+    CourseRetry,
+    /// Course: Check button.
+    CourseCheck,
+    /// Course: TOC label.
+    CourseContents,
+    /// Course: Progress bar label.
+    CourseProgress,
+    /// Course: Correct count label.
+    CourseCorrect,
+    /// Course: Answered count label.
+    CourseAnswered,
+    /// Course: Minutes unit.
+    CourseMinutes,
+    /// Course: Free lab link.
+    CourseFreeLab,
+    /// Course: Progress reset button.
+    CourseReset,
+    /// Course: Time budget label.
+    CourseTimeBudget,
+    /// Course: Objectives heading.
+    CourseObjectives,
+    /// Course: References heading.
+    CourseReferences,
+    /// Course: Next session heading.
+    CourseNextSession,
+    /// Course: Prev/next nav label.
+    CoursePager,
 }
 
 /// The string for `key` in `lang`.
@@ -580,6 +656,32 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ScenarioLivenessHttp) => "HTTP liveness probe (liveness-http)",
         (Lang::Ko, ScenarioServiceWeb) => "Service와 nginx Pod 3개 (service-web)",
         (Lang::En, ScenarioServiceWeb) => "A Service and three nginx Pods (service-web)",
+        (Lang::Ko, ScenarioProbes) => "시작·준비·활성 프로브 (probes-startup-readiness)",
+        (Lang::En, ScenarioProbes) => {
+            "Startup, readiness and liveness probes (probes-startup-readiness)"
+        }
+        (Lang::Ko, ScenarioQosOom) => "메모리 한도 초과와 OOMKilled (qos-oom)",
+        (Lang::En, ScenarioQosOom) => "Memory limit and OOMKilled (qos-oom)",
+        (Lang::Ko, ScenarioRuntimeCompare) => {
+            "런타임 핸들러 비교: runc, Kata, gVisor (runtime-compare)"
+        }
+        (Lang::En, ScenarioRuntimeCompare) => {
+            "Runtime handlers compared: runc, Kata, gVisor (runtime-compare)"
+        }
+        (Lang::Ko, ScenarioImagePull) => "이미지 풀과 ImagePullBackOff (image-pull)",
+        (Lang::En, ScenarioImagePull) => "Image pulls and ImagePullBackOff (image-pull)",
+        (Lang::Ko, ScenarioProxyIpvs) => "IPVS 모드의 Service (proxy-ipvs)",
+        (Lang::En, ScenarioProxyIpvs) => "A Service in IPVS mode (proxy-ipvs)",
+        (Lang::Ko, ScenarioSessionAffinity) => "세션 어피니티 ClientIP (session-affinity)",
+        (Lang::En, ScenarioSessionAffinity) => "Session affinity ClientIP (session-affinity)",
+        (Lang::Ko, ScenarioExternalLocal) => {
+            "LoadBalancer와 externalTrafficPolicy: Local (external-traffic-local)"
+        }
+        (Lang::En, ScenarioExternalLocal) => {
+            "LoadBalancer with externalTrafficPolicy: Local (external-traffic-local)"
+        }
+        (Lang::Ko, ScenarioReadinessEndpoints) => "준비 상태와 엔드포인트 (readiness-endpoints)",
+        (Lang::En, ScenarioReadinessEndpoints) => "Readiness and endpoints (readiness-endpoints)",
         (Lang::Ko, SelectPod) => "이 Pod 선택",
         (Lang::En, SelectPod) => "Select this pod",
         (Lang::Ko, SelectedPod) => "선택한 Pod",
@@ -1069,5 +1171,67 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, DiagramContainer) => "Container",
         (Lang::Ko, DiagramActive) => "이번 단계에서 동작함",
         (Lang::En, DiagramActive) => "active in this step",
+        (Lang::Ko, CourseLabCard) => "실습",
+        (Lang::En, CourseLabCard) => "Lab",
+        (Lang::Ko, CourseOpenLab) => "실습에서 열기",
+        (Lang::En, CourseOpenLab) => "Open in lab",
+        (Lang::Ko, CourseNotesPlaceholder) => "생각을 적어 보세요. 이 브라우저에만 저장됩니다.",
+        (Lang::En, CourseNotesPlaceholder) => {
+            "Write your thoughts. They are saved in this browser only."
+        }
+        (Lang::Ko, CourseNotesSaved) => "입력하는 대로 이 브라우저에 저장됩니다.",
+        (Lang::En, CourseNotesSaved) => "Saved in this browser as you type.",
+        (Lang::Ko, CourseDiagramLive) => "실습과 연결됨",
+        (Lang::En, CourseDiagramLive) => "following the lab",
+        (Lang::Ko, CourseDiagramOpen) => "이 그림의 실습 열기",
+        (Lang::En, CourseDiagramOpen) => "Open this diagram's lab",
+        (Lang::Ko, CourseQuiz) => "확인 문제",
+        (Lang::En, CourseQuiz) => "Check yourself",
+        (Lang::Ko, CourseMoveUp) => "위로 옮기기:",
+        (Lang::En, CourseMoveUp) => "Move up:",
+        (Lang::Ko, CourseMoveDown) => "아래로 옮기기:",
+        (Lang::En, CourseMoveDown) => "Move down:",
+        (Lang::Ko, CourseYourAnswer) => "답",
+        (Lang::En, CourseYourAnswer) => "Your answer",
+        (Lang::Ko, CourseShowInLab) => "실습에서 확인하기",
+        (Lang::En, CourseShowInLab) => "See it in the lab",
+        (Lang::Ko, CourseEngineAnswer) => "시뮬레이터가 계산한 답",
+        (Lang::En, CourseEngineAnswer) => "The simulator's answer",
+        (Lang::Ko, CourseRight) => "정답입니다.",
+        (Lang::En, CourseRight) => "Right.",
+        (Lang::Ko, CourseWrong) => "틀렸습니다.",
+        (Lang::En, CourseWrong) => "Not quite.",
+        (Lang::Ko, CourseSavedRight) => "지난번에 맞혔습니다.",
+        (Lang::En, CourseSavedRight) => "You answered this right before.",
+        (Lang::Ko, CourseSavedWrong) => "지난번에 틀렸습니다.",
+        (Lang::En, CourseSavedWrong) => "You answered this wrong before.",
+        (Lang::Ko, CourseRetry) => "다시 풀기",
+        (Lang::En, CourseRetry) => "Try again",
+        (Lang::Ko, CourseCheck) => "정답 확인",
+        (Lang::En, CourseCheck) => "Check",
+        (Lang::Ko, CourseContents) => "세션 목차",
+        (Lang::En, CourseContents) => "Session contents",
+        (Lang::Ko, CourseProgress) => "진도",
+        (Lang::En, CourseProgress) => "Progress",
+        (Lang::Ko, CourseCorrect) => "정답",
+        (Lang::En, CourseCorrect) => "Correct",
+        (Lang::Ko, CourseAnswered) => "푼 문제",
+        (Lang::En, CourseAnswered) => "Answered",
+        (Lang::Ko, CourseMinutes) => "분",
+        (Lang::En, CourseMinutes) => "min",
+        (Lang::Ko, CourseFreeLab) => "자유 실습",
+        (Lang::En, CourseFreeLab) => "Free lab",
+        (Lang::Ko, CourseReset) => "진도 초기화",
+        (Lang::En, CourseReset) => "Reset progress",
+        (Lang::Ko, CourseTimeBudget) => "예상 시간",
+        (Lang::En, CourseTimeBudget) => "Time budget",
+        (Lang::Ko, CourseObjectives) => "학습 목표",
+        (Lang::En, CourseObjectives) => "Learning objectives",
+        (Lang::Ko, CourseReferences) => "참고 자료",
+        (Lang::En, CourseReferences) => "References",
+        (Lang::Ko, CourseNextSession) => "다음 세션",
+        (Lang::En, CourseNextSession) => "Next session",
+        (Lang::Ko, CoursePager) => "이전·다음 절",
+        (Lang::En, CoursePager) => "Previous and next section",
     }
 }

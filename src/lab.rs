@@ -99,6 +99,8 @@ pub struct LabState {
 pub enum LabMsg {
     /// Load a lesson scenario into the editor and the world.
     Scenario(Scenario),
+    /// Load a lesson scenario and advance it to a time (a lesson's "open in lab").
+    Open(Scenario, SimTime),
     /// The editor text changed.
     Edit(String),
     /// Load the editor text into a fresh world.
@@ -400,6 +402,15 @@ impl Reducible for LabState {
                 s.text = scenario.manifest().to_owned();
                 s.apply();
             }
+            LabMsg::Open(scenario, at) => {
+                s.scenario = scenario;
+                s.text = scenario.manifest().to_owned();
+                s.setup = None;
+                s.proxy = None;
+                if s.apply() {
+                    s.advance(at);
+                }
+            }
             LabMsg::Edit(text) => s.text = text,
             LabMsg::Apply => {
                 s.apply();
@@ -461,11 +472,43 @@ fn scroll_to_first_hit() {
     }
 }
 
+/// A request from the page around the lab to load a scenario (a lesson's "open in lab").
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabRequest {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Simulated time to open at.
+    pub at: SimTime,
+    /// The view to show (`None`: keep the current one).
+    pub view: Option<View>,
+    /// Bumped on every request, so that asking for the same scenario again reloads it.
+    pub serial: u32,
+}
+
+/// What the lab reports to the page around it after every change (the course's live diagrams
+/// read it).
+pub struct LabSnapshot {
+    /// The loaded scenario.
+    pub scenario: Scenario,
+    /// The world now.
+    pub world: World,
+    /// The pod the detail views show.
+    pub pod: Option<ObjectRef>,
+    /// The kube-proxy mode and scheduler the views show.
+    pub proxy: ProxyChoice,
+}
+
 /// Props of [`Lab`].
 #[derive(Properties, PartialEq)]
 pub struct LabProps {
     /// UI language.
     pub lang: Lang,
+    /// The last load request from the page (a new `serial` loads again).
+    #[prop_or_default]
+    pub request: Option<LabRequest>,
+    /// Called with the lab's state after every change.
+    #[prop_or_default]
+    pub on_change: Option<Callback<Rc<LabSnapshot>>>,
 }
 
 /// The lab panel.
@@ -474,6 +517,43 @@ pub fn Lab(props: &LabProps) -> Html {
     let lang = props.lang;
     let state = use_reducer(LabState::new);
     let previous_logs = use_state(|| false);
+    let view = use_state(|| View::Node);
+    {
+        let state = state.clone();
+        let view = view.clone();
+        use_effect_with(props.request.clone(), move |request| {
+            if let Some(r) = request {
+                state.dispatch(LabMsg::Open(r.scenario, r.at));
+                if let Some(v) = r.view {
+                    view.set(v);
+                }
+            }
+        });
+    }
+    {
+        let on_change = props.on_change.clone();
+        // What the page's diagrams read changes with any of these.
+        let deps = (
+            state.scenario,
+            state.world.now(),
+            state.world.processed_tasks(),
+            state.world.lab_log().len(),
+            state.selected.clone(),
+            state.proxy_choice(),
+            state.setup_names(),
+        );
+        let state = state.clone();
+        use_effect_with(deps, move |_| {
+            if let Some(cb) = on_change {
+                cb.emit(Rc::new(LabSnapshot {
+                    scenario: state.scenario,
+                    world: state.world.clone(),
+                    pod: state.shown_pod(),
+                    proxy: state.proxy_choice(),
+                }));
+            }
+        });
+    }
     {
         let dispatcher = state.dispatcher();
         use_effect_with(state.playing, move |playing| {
@@ -515,7 +595,6 @@ pub fn Lab(props: &LabProps) -> Html {
         let state = state.clone();
         Callback::from(move |s: Setup| state.dispatch(LabMsg::Setup(s)))
     };
-    let view = use_state(|| View::Node);
     let proxy_ui = use_proxy_ui();
     // A new trace scrolls the rules text to its first highlighted line.
     use_effect_with(

@@ -1,6 +1,7 @@
 //! The nodelab web app: the course shell (hash routes, language switch) around the lab.
 
 mod actions;
+mod course;
 mod cri_view;
 mod diagram;
 mod dom;
@@ -28,8 +29,10 @@ const LANG_KEY: &str = "nodelab.v1.lang";
 /// A page of the app, from the URL hash (hash routes keep deep links working on GitHub Pages).
 #[derive(Clone, Debug, PartialEq)]
 enum Route {
-    /// `#/` or `#/session-7/lab`: the lab.
+    /// `#/session-7/lab`: the free lab.
     Lab,
+    /// `#/session-7/<section>` (and `#/`, the first section): a course section page.
+    Section(String),
     /// Anything else.
     NotFound,
 }
@@ -39,8 +42,12 @@ fn current_route() -> Route {
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
     match hash.trim_start_matches('#').trim_end_matches('/') {
-        "" | "/session-7/lab" => Route::Lab,
-        _ => Route::NotFound,
+        "/session-7/lab" => Route::Lab,
+        "" => course::first_section().map_or(Route::Lab, |s| Route::Section(s.to_owned())),
+        path => match path.strip_prefix("/session-7/") {
+            Some(id) if !id.contains('/') => Route::Section(id.to_owned()),
+            _ => Route::NotFound,
+        },
     }
 }
 
@@ -107,8 +114,9 @@ fn App() -> Html {
                 </button>
             </header>
             <main>
-                { match *route {
+                { match &*route {
                     Route::Lab => html! { <Lab lang={*lang} /> },
+                    Route::Section(id) => html! { <course::CoursePage lang={*lang} section={id.clone()} /> },
                     Route::NotFound => html! { <p>{ t(*lang, Key::NotFound) }</p> },
                 } }
             </main>

@@ -317,6 +317,7 @@ pub fn run() -> ExitCode {
                 "cri.test.mjs",
                 "proxy.test.mjs",
                 "views.test.mjs",
+                "course.test.mjs",
             ],
         );
     } else {
