@@ -316,6 +316,8 @@ pub fn run() -> ExitCode {
                 "pod.test.mjs",
                 "cri.test.mjs",
                 "proxy.test.mjs",
+                "offline.test.mjs",
+                "a11y.test.mjs",
             ],
         );
     } else {
@@ -331,7 +333,7 @@ pub fn run() -> ExitCode {
             "browser smoke tests at /nodelab/",
             &sub_dist,
             "/nodelab/",
-            &["smoke.test.mjs"],
+            &["smoke.test.mjs", "offline.test.mjs"],
         );
     } else {
         tally.blocked(
