@@ -159,19 +159,22 @@ async function scrub(url) {
 
 async function transferGzipKb(url) {
   const { context, page } = await freshPage();
-  const bodies = [];
-  page.on('response', (response) => {
-    bodies.push(response.body().then((b) => gzipSync(b, { level: 9 }).length).catch(() => 0));
-  });
+  const urls = [];
+  page.on('response', (response) => urls.push(response.url()));
   try {
     await page.goto(url);
     await page.waitForSelector(READY);
     await page.waitForLoadState('networkidle');
-    const sizes = await Promise.all(bodies);
-    return sizes.reduce((a, b) => a + b, 0) / 1024;
   } finally {
     await context.close();
   }
+  // The bodies are fetched again here: Chromium does not keep every body (a streamed wasm).
+  let total = 0;
+  for (const u of urls.filter((x) => x.startsWith('http'))) {
+    const body = Buffer.from(await (await fetch(u)).arrayBuffer());
+    total += gzipSync(body, { level: 9 }).length;
+  }
+  return total / 1024;
 }
 
 const app = arg('--app');
