@@ -69,6 +69,10 @@ pub enum Key {
     NoEvents,
     /// Button that switches to the other language.
     OtherLanguage,
+    /// Dark-theme toggle button (`aria-pressed` tells whether the dark theme is on).
+    DarkTheme,
+    /// The lesson column's accessible name.
+    Lesson,
     /// Crash banner text.
     Crashed,
     /// Crash banner button.
@@ -640,6 +644,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, NoEvents) => "No events yet.",
         (Lang::Ko, OtherLanguage) => "English",
         (Lang::En, OtherLanguage) => "한국어",
+        (Lang::Ko, DarkTheme) => "어두운 테마",
+        (Lang::En, DarkTheme) => "Dark theme",
+        (Lang::Ko, Lesson) => "수업",
+        (Lang::En, Lesson) => "Lesson",
         (Lang::Ko, Crashed) => "문제가 발생해 실습이 멈췄습니다.",
         (Lang::En, Crashed) => "Something went wrong and the lab stopped.",
         (Lang::Ko, CrashReset) => "초기화하고 다시 불러오기",

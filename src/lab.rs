@@ -632,7 +632,6 @@ pub fn Lab(props: &LabProps) -> Html {
     html! {
         <section class="lab" data-testid="lab" aria-label={t(lang, Key::LabHeading)}>
             <h2>{ t(lang, Key::LabHeading) }</h2>
-            <p class="intro">{ t(lang, Key::LabIntro) }</p>
             <div class="lab-grid">
                 <div class="editor">
                     <label for="scenario">{ t(lang, Key::Scenario) }</label>

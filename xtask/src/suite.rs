@@ -318,6 +318,8 @@ pub fn run() -> ExitCode {
                 "proxy.test.mjs",
                 "views.test.mjs",
                 "course.test.mjs",
+                "offline.test.mjs",
+                "a11y.test.mjs",
             ],
         );
     } else {
@@ -333,7 +335,7 @@ pub fn run() -> ExitCode {
             "browser smoke tests at /nodelab/",
             &sub_dist,
             "/nodelab/",
-            &["smoke.test.mjs"],
+            &["smoke.test.mjs", "offline.test.mjs"],
         );
     } else {
         tally.blocked(
