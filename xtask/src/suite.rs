@@ -316,6 +316,7 @@ pub fn run() -> ExitCode {
                 "pod.test.mjs",
                 "cri.test.mjs",
                 "proxy.test.mjs",
+                "transport.test.mjs",
             ],
         );
     } else {
