@@ -102,12 +102,16 @@ labTest('scrubbing to a point and back shows the same lab', async (page) => {
 
 labTest('step shows what it will do, then does it; step back returns', async (page) => {
   await applyFailingProbe(page);
+  // The first step runs what is due at t = 0 (the scheduler); the next one moves time on.
+  await page.locator('[data-testid=step]').click();
+  await eventually(async () => (await page.locator('[data-testid=events] li').count()) > 0, 'the first step');
   const preview = (await textOf(page, '[data-testid=step-preview]')) ?? '';
   const match = /(\d+\.\d{3}s) — (.+)$/.exec(preview);
   assert.ok(match, `the preview names a time and a task: ${preview}`);
   const [, at, what] = match;
   const title = (await page.locator('[data-testid=step]').getAttribute('title')) ?? '';
   assert.ok(title.includes(what), `the step title carries the preview: ${title}`);
+  assert.notEqual(at, '0.000s');
   await page.locator('[data-testid=step]').click();
   await eventually(async () => (await textOf(page, '[data-testid=sim-time]')) === at, `the step to land at ${at}`);
   const afterOne = await snapshot(page);

@@ -140,12 +140,10 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// A timeline starting from `world` (normally at t = 0) with no action taken. The tasks
-    /// already due at its time run first, so that the start is the same state a seek to it
-    /// shows.
-    pub fn new(mut world: World) -> Timeline {
-        let start = world.now();
-        world.advance_to(start);
+    /// A timeline starting from `world` (normally at t = 0) with no action taken. The start
+    /// is shown as it is, before the tasks due at that instant run (nothing has happened yet;
+    /// the first step runs them).
+    pub fn new(world: World) -> Timeline {
         Timeline {
             checkpoints: vec![Checkpoint {
                 applied: 0,
@@ -347,9 +345,17 @@ impl Timeline {
     /// Shows the world at `t`: restores the latest checkpoint at or before `t` (or keeps the
     /// current world when it is closer), takes the recorded actions again at their times and
     /// advances to `t`. The result equals a fresh run advanced to `t` with the same actions.
-    /// Seeking before the start goes to the start.
+    /// Seeking to (or before) the start shows the start as [`Timeline::new`] got it — before
+    /// the tasks due at that instant ran — unless an action was recorded at that instant.
     pub fn seek(&mut self, t: SimTime) {
-        let t = t.max(self.start());
+        let start = self.start();
+        let t = t.max(start);
+        self.ahead = OnceCell::new();
+        if t == start && self.actions.first().is_none_or(|a| a.time > start) {
+            self.world = (*self.checkpoints[0].world).clone();
+            self.applied = 0;
+            return;
+        }
         self.compute_to(t);
         let idx = self
             .checkpoints
@@ -357,12 +363,18 @@ impl Timeline {
             .saturating_sub(1);
         let cp = &self.checkpoints[idx];
         let now = self.world.now();
-        if !(now <= t && now >= cp.world.now()) {
+        // The untouched start is not a state "advanced to the start": restore from it.
+        let untouched = now == start && self.processed_since_start() == 0;
+        if untouched || !(now <= t && now >= cp.world.now()) {
             self.world = (*cp.world).clone();
             self.applied = cp.applied;
         }
         advance(&mut self.world, &mut self.actions, &mut self.applied, t);
-        self.ahead = OnceCell::new();
+    }
+
+    /// How many tasks the current world ran since the start.
+    fn processed_since_start(&self) -> u64 {
+        self.world.processed_tasks() - self.checkpoints[0].world.processed_tasks()
     }
 
     /// Back to the start.
@@ -438,6 +450,14 @@ impl Timeline {
                 last = Some(p.time);
             }
             match last {
+                // A step at the start ran what was due then: not the untouched start.
+                Some(t) if t == self.start() => {
+                    self.world = (*self.checkpoints[0].world).clone();
+                    self.applied = 0;
+                    advance(&mut self.world, &mut self.actions, &mut self.applied, t);
+                    self.ahead = OnceCell::new();
+                    return t;
+                }
                 Some(t) => {
                     self.seek(t);
                     return t;
