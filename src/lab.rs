@@ -721,8 +721,10 @@ mod tests {
         let first = reduce(Rc::new(LabState::new()), msgs);
         let again = reduce(
             first.clone(),
+            // The action was taken at the fifth step's time, so the replayed fifth step takes
+            // it too (the state at a time includes the actions recorded for it): 5 + 10 steps.
             std::iter::once(LabMsg::Control(Control::Rewind))
-                .chain((0..16).map(|_| LabMsg::Control(Control::Step)))
+                .chain((0..15).map(|_| LabMsg::Control(Control::Step)))
                 .collect(),
         );
         assert_eq!(again.timeline.applied(), 1);
