@@ -35,6 +35,79 @@ impl Lang {
 /// Every UI string, by key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
+    // Transport (src/transport.rs).
+    /// Step back button.
+    StepBack,
+    /// Transport toolbar label.
+    Transport,
+    /// Speed select label.
+    Speed,
+    /// Scrubber label.
+    Scrubber,
+    /// Label before the step preview.
+    NextUp,
+    /// Preview when nothing will happen.
+    NothingNext,
+    /// Jump to the next restart.
+    JumpRestart,
+    /// Jump to the next probe.
+    JumpProbe,
+    /// Jump to the next packet.
+    JumpPacket,
+    /// Keyboard shortcut hint.
+    Shortcuts,
+    /// Marker strip label.
+    TimelineMarkers,
+    /// Marker legend label.
+    MarkerLegend,
+    /// Restart marker.
+    MarkerRestart,
+    /// Probe marker.
+    MarkerProbe,
+    /// Packet marker.
+    MarkerPacket,
+    /// Event marker.
+    MarkerEvent,
+    /// Lab action marker.
+    MarkerAction,
+    /// Failed marker note.
+    MarkerFailed,
+    /// Probe type in previews.
+    ProbeLiveness,
+    /// Probe type in previews.
+    ProbeReadiness,
+    /// Probe type in previews.
+    ProbeStartup,
+    /// Preview: scheduler.
+    PvSchedule,
+    /// Preview: pod sync.
+    PvSyncPod,
+    /// Preview: CRI call completes.
+    PvOpDone,
+    /// Preview: process timer.
+    PvContainerWake,
+    /// Preview: probe.
+    PvProbe,
+    /// Preview: PLEG.
+    PvPleg,
+    /// Preview: housekeeping.
+    PvHousekeeping,
+    /// Preview: container GC.
+    PvContainerGc,
+    /// Preview: image GC.
+    PvImageGc,
+    /// Preview: runtime status.
+    PvRuntimeStatus,
+    /// Preview: lab script step.
+    PvScript,
+    /// Preview: node lost.
+    PvNodeLost,
+    /// Preview: proxy sync.
+    PvProxySync,
+    /// Preview: controllers.
+    PvControllers,
+    /// Preview: recorded action.
+    PvAction,
     /// Site title.
     Title,
     /// Breadcrumb.
@@ -606,6 +679,86 @@ pub enum Key {
 pub fn t(lang: Lang, key: Key) -> &'static str {
     use Key::*;
     match (lang, key) {
+        (Lang::Ko, StepBack) => "한 단계 뒤로",
+        (Lang::En, StepBack) => "Step back",
+        (Lang::Ko, Transport) => "재생 컨트롤",
+        (Lang::En, Transport) => "Transport",
+        (Lang::Ko, Speed) => "속도",
+        (Lang::En, Speed) => "Speed",
+        (Lang::Ko, Scrubber) => "시뮬레이션 시간 탐색",
+        (Lang::En, Scrubber) => "Simulated time scrubber",
+        (Lang::Ko, NextUp) => "다음 단계:",
+        (Lang::En, NextUp) => "Next step:",
+        (Lang::Ko, NothingNext) => "10분 안에 일어날 일이 없습니다",
+        (Lang::En, NothingNext) => "Nothing happens within ten minutes",
+        (Lang::Ko, JumpRestart) => "다음 재시작으로",
+        (Lang::En, JumpRestart) => "Next restart",
+        (Lang::Ko, JumpProbe) => "다음 프로브로",
+        (Lang::En, JumpProbe) => "Next probe",
+        (Lang::Ko, JumpPacket) => "다음 패킷으로",
+        (Lang::En, JumpPacket) => "Next packet",
+        (Lang::Ko, Shortcuts) => "단축키: 스페이스 재생/일시정지, → 다음 단계, ← 이전 단계",
+        (Lang::En, Shortcuts) => "Keys: Space play/pause, → step, ← step back",
+        (Lang::Ko, TimelineMarkers) => "타임라인 표시: 재시작, 프로브, 패킷, 이벤트, 실습 조치",
+        (Lang::En, TimelineMarkers) => {
+            "Timeline markers: restarts, probes, packets, events, lab actions"
+        }
+        (Lang::Ko, MarkerLegend) => "표시 범례",
+        (Lang::En, MarkerLegend) => "Marker legend",
+        (Lang::Ko, MarkerRestart) => "재시작",
+        (Lang::En, MarkerRestart) => "Restart",
+        (Lang::Ko, MarkerProbe) => "프로브",
+        (Lang::En, MarkerProbe) => "Probe",
+        (Lang::Ko, MarkerPacket) => "패킷",
+        (Lang::En, MarkerPacket) => "Packet",
+        (Lang::Ko, MarkerEvent) => "이벤트",
+        (Lang::En, MarkerEvent) => "Event",
+        (Lang::Ko, MarkerAction) => "실습 조치",
+        (Lang::En, MarkerAction) => "Lab action",
+        (Lang::Ko, MarkerFailed) => "빨간색: 실패 또는 Warning",
+        (Lang::En, MarkerFailed) => "Red: failed or Warning",
+        (Lang::Ko, ProbeLiveness) => "liveness",
+        (Lang::En, ProbeLiveness) => "liveness",
+        (Lang::Ko, ProbeReadiness) => "readiness",
+        (Lang::En, ProbeReadiness) => "readiness",
+        (Lang::Ko, ProbeStartup) => "startup",
+        (Lang::En, ProbeStartup) => "startup",
+        (Lang::Ko, PvSchedule) => "스케줄러가 대기 중인 Pod를 노드에 배치합니다",
+        (Lang::En, PvSchedule) => "The scheduler places pending pods on nodes",
+        (Lang::Ko, PvSyncPod) => "{node}의 kubelet이 {pod}를 동기화합니다 (SyncPod)",
+        (Lang::En, PvSyncPod) => "kubelet on {node} syncs {pod} (SyncPod)",
+        (Lang::Ko, PvOpDone) => "{node}에서 {pod}의 CRI 호출이 끝납니다",
+        (Lang::En, PvOpDone) => "A CRI call for {pod} on {node} completes",
+        (Lang::Ko, PvContainerWake) => {
+            "{pod}의 컨테이너 프로세스가 동작합니다 (타이머, 종료, OOM, 중지 기한)"
+        }
+        (Lang::En, PvContainerWake) => {
+            "A container process of {pod} acts (timer, exit, OOM or stop deadline)"
+        }
+        (Lang::Ko, PvProbe) => "kubelet이 {pod}/{container}의 {kind} 프로브를 실행합니다",
+        (Lang::En, PvProbe) => "kubelet runs the {kind} probe of {pod}/{container}",
+        (Lang::Ko, PvPleg) => "{node}의 PLEG relist",
+        (Lang::En, PvPleg) => "PLEG relist on {node}",
+        (Lang::Ko, PvHousekeeping) => "{node}의 kubelet housekeeping과 축출 검사",
+        (Lang::En, PvHousekeeping) => "kubelet housekeeping and eviction check on {node}",
+        (Lang::Ko, PvContainerGc) => "{node}의 컨테이너 가비지 컬렉션",
+        (Lang::En, PvContainerGc) => "Container garbage collection on {node}",
+        (Lang::Ko, PvImageGc) => "{node}의 이미지 가비지 컬렉션",
+        (Lang::En, PvImageGc) => "Image garbage collection on {node}",
+        (Lang::Ko, PvRuntimeStatus) => {
+            "{node}의 kubelet이 컨테이너 런타임 상태를 확인합니다 (Status)"
+        }
+        (Lang::En, PvRuntimeStatus) => "kubelet on {node} checks the container runtime (Status)",
+        (Lang::Ko, PvScript) => "실습 스크립트의 다음 조치가 실행됩니다",
+        (Lang::En, PvScript) => "The lab script's next action runs",
+        (Lang::Ko, PvNodeLost) => "노드 수명 주기 컨트롤러가 {node}를 NotReady로 표시합니다",
+        (Lang::En, PvNodeLost) => "The node lifecycle controller marks {node} NotReady",
+        (Lang::Ko, PvProxySync) => "{node}의 kube-proxy가 규칙을 동기화합니다 (syncProxyRules)",
+        (Lang::En, PvProxySync) => "kube-proxy on {node} syncs its rules (syncProxyRules)",
+        (Lang::Ko, PvControllers) => "컨트롤러가 다시 확인합니다",
+        (Lang::En, PvControllers) => "The controllers look again",
+        (Lang::Ko, PvAction) => "기록된 실습 조치를 다시 실행합니다: {action}",
+        (Lang::En, PvAction) => "The recorded lab action is taken again: {action}",
         (Lang::Ko, Title) => "nodelab — 워커 노드 실습",
         (Lang::En, Title) => "nodelab — worker node lab",
         (Lang::Ko, Breadcrumb) => "2주차 › 1일차 › 세션 7",

@@ -10,6 +10,7 @@ use nodelab_engine::lab::LabAction;
 use nodelab_engine::net::trace::{Source, Trace};
 use nodelab_engine::proxy::{Mode, Scheduler};
 use nodelab_engine::report::pod_rows;
+use nodelab_engine::timeline::Timeline;
 use nodelab_engine::world::{ClientOptions, TrafficSpec};
 use nodelab_engine::{
     Document, Kind, Manifest, Object, ObjectRef, SimTime, World, decode_manifests,
@@ -28,24 +29,16 @@ use crate::pod_view::pod_detail;
 use crate::proxy_view::{ProxyProps, proxy_views, use_proxy_ui};
 use crate::runtime_view::{compare_panel, runtime_switcher, use_compare_ui};
 use crate::scenarios::Scenario;
+use crate::transport::{Control, DEFAULT_SPEED, EXTEND_CHUNKS, TICK_MS, Transport};
 
 /// Seed of the lab's runs.
 pub const SEED: u64 = 1;
-/// Wall-clock period of the play loop.
-const TICK_MS: u32 = 100;
-/// Simulated time per tick while playing (10× real time).
-const SIM_MS_PER_TICK: u64 = 1000;
+/// Wall-clock delay between two background checkpoint computations.
+const EXTEND_DELAY_MS: u32 = 30;
 
-/// A lab action the learner took, kept so that rewind and replay give the same run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Taken {
-    /// Simulated time it was taken at (after every task due by then had run).
-    pub time: SimTime,
-    /// What.
-    pub action: LabAction,
-    /// The engine's refusal, if it refused.
-    pub error: Option<String>,
-}
+/// A lab action the learner took (time, action, the engine's refusal), kept by the engine
+/// [`Timeline`] so that rewind and replay give the same run.
+pub use nodelab_engine::world::LabRecord as Taken;
 
 /// The kube-proxy mode and IPVS scheduler of a run.
 pub type ProxyChoice = (Mode, Scheduler);
@@ -68,23 +61,20 @@ pub enum View {
     Proxy,
 }
 
-/// Lab state: the scenario and editor text, the world at t = 0 (the rewind checkpoint), now,
-/// the selected pod and the lab actions taken.
+/// Lab state: the scenario and editor text, the engine timeline (the world from t = 0, now, its
+/// checkpoints and the lab actions taken) and the selected pod.
 #[derive(Clone)]
 pub struct LabState {
     scenario: Scenario,
     text: String,
-    initial: World,
-    world: World,
+    timeline: Timeline,
     error: Option<String>,
     playing: bool,
     idle: bool,
+    /// Play speed (simulated seconds per real second).
+    speed: u32,
     /// The pod the learner picked (the views fall back to the first pod when it is gone).
     selected: Option<ObjectRef>,
-    /// Actions taken, in order; times never decrease.
-    taken: Vec<Taken>,
-    /// How many of `taken` the current world has seen (fewer after a rewind).
-    applied: usize,
     /// Why the learner's last action failed.
     action_error: Option<String>,
     /// The container runtime and handler the learner chose (`None`: as the manifests say).
@@ -107,16 +97,12 @@ pub enum LabMsg {
     Apply,
     /// Put the scenario's manifest back.
     Reset,
-    /// Start the play loop.
-    Play,
-    /// Stop the play loop.
-    Pause,
     /// One play-loop tick.
     Tick,
-    /// Advance to the next observable event.
-    Step,
-    /// Back to t = 0.
-    Rewind,
+    /// A transport control (step back, scrub, speed, jumps…).
+    Control(Control),
+    /// Compute more checkpoints in the background.
+    Extend,
     /// Show this pod in the detail views.
     Select(ObjectRef),
     /// Take a lab action now.
@@ -191,14 +177,12 @@ impl LabState {
         LabState {
             scenario,
             text: text.to_owned(),
-            initial: world.clone(),
-            world,
+            timeline: Timeline::new(world),
             error: None,
             playing: false,
             idle: false,
+            speed: DEFAULT_SPEED,
             selected: None,
-            taken: Vec::new(),
-            applied: 0,
             action_error: None,
             setup: None,
             proxy: None,
@@ -211,13 +195,10 @@ impl LabState {
     fn apply(&mut self) -> bool {
         let loaded = match load(&self.text, self.setup, self.proxy) {
             Ok(world) => {
-                self.initial = world.clone();
-                self.world = world;
+                self.timeline = Timeline::new(world);
                 self.error = None;
                 self.idle = false;
                 self.selected = None;
-                self.taken.clear();
-                self.applied = 0;
                 self.action_error = None;
                 self.trace = None;
                 true
@@ -237,7 +218,7 @@ impl LabState {
         if let Some(s) = self.setup {
             return (s.runtime.name, s.handler.name);
         }
-        let runtime = self.world.kubelets().values().next().map(|k| &k.runtime);
+        let runtime = self.world().kubelets().values().next().map(|k| &k.runtime);
         (
             runtime.map_or("containerd", |r| r.profile.name),
             runtime
@@ -250,7 +231,7 @@ impl LabState {
     /// node's kube-proxy configuration.
     pub fn proxy_choice(&self) -> ProxyChoice {
         self.proxy.unwrap_or_else(|| {
-            self.world
+            self.world()
                 .proxies()
                 .values()
                 .next()
@@ -271,10 +252,10 @@ impl LabState {
     /// very connection `World::trace` opens), which is recorded and replayed; the world is
     /// deterministic, so the copy and the live world pick the same client port and backend.
     fn trace(&mut self, from: Source, to: String) {
-        self.taken.truncate(self.applied);
-        let now = self.world.now();
-        self.world.advance_to(now);
-        let result = self.world.clone().trace(&from, &to);
+        let now = self.timeline.now();
+        let mut copy = self.timeline.world().clone();
+        copy.advance_to(now);
+        let result = copy.trace(&from, &to);
         if result.is_ok() {
             self.act(LabAction::Traffic(TrafficSpec {
                 from,
@@ -287,74 +268,71 @@ impl LabState {
         self.trace = Some(Traced { time: now, result });
     }
 
-    /// The next recorded action the world has not seen yet (after a rewind).
-    fn pending(&self) -> Option<&Taken> {
-        self.taken.get(self.applied)
-    }
-
-    /// Takes the next pending action again, at its recorded time.
-    fn replay_next(&mut self) {
-        let Some(next) = self.taken.get_mut(self.applied) else {
-            return;
-        };
-        self.world.advance_to(next.time);
-        next.error = self.world.act(next.action.clone()).err();
-        self.applied += 1;
-    }
-
-    /// Advances to `target`, taking pending actions again on the way.
-    fn advance(&mut self, target: SimTime) {
-        while self.pending().is_some_and(|p| p.time <= target) {
-            self.replay_next();
-        }
-        self.world.advance_to(target);
-    }
-
-    /// Advances to the next observable event, or to the next pending action if that comes first.
-    fn step(&mut self) {
-        let Some(due) = self.pending().map(|p| p.time) else {
-            self.idle = self.world.step().is_none();
-            return;
-        };
-        let mut ahead = self.world.clone();
-        match ahead.step() {
-            Some(at) if at <= due => self.world = ahead,
-            _ => {
-                while self.pending().is_some_and(|p| p.time == due) {
-                    self.replay_next();
-                }
-            }
-        }
-        self.idle = false;
-    }
-
     /// Takes a lab action at the current time. Actions recorded after now (undone by a rewind)
     /// belong to another future and are dropped.
     fn act(&mut self, action: LabAction) {
-        self.taken.truncate(self.applied);
-        // Run everything due by now first, so that replaying "advance to t, then act" after a
-        // rewind reaches exactly this state.
-        let now = self.world.now();
-        self.world.advance_to(now);
-        let error = self.world.act(action.clone()).err();
-        self.taken.push(Taken {
-            time: now,
-            action,
-            error: error.clone(),
-        });
-        self.applied = self.taken.len();
-        self.action_error = error;
+        self.action_error = self.timeline.act(action).err();
         self.idle = false;
+    }
+
+    /// The world at the current time.
+    pub fn world(&self) -> &World {
+        self.timeline.world()
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.timeline.now()
+    }
+
+    /// Every lab action taken, in order, with the engine's refusal if it refused (those after
+    /// now, after a rewind, are still recorded until a new action replaces them).
+    pub fn actions(&self) -> &[Taken] {
+        self.timeline.actions()
+    }
+
+    /// The lab as a share link describes it: the manifest `text` loaded, `actions` taken again
+    /// at their times, and the world shown at `time`. A manifest that does not load leaves the
+    /// default lab with the error shown.
+    #[cfg_attr(not(test), allow(dead_code))] // The share link builds on it.
+    pub fn restore(text: &str, actions: &[Taken], time: SimTime) -> LabState {
+        let mut s = LabState::new();
+        s.text = text.to_owned();
+        if s.apply() {
+            for a in actions {
+                s.timeline.seek(a.time);
+                // The refusal, if any, is recorded with the action.
+                let _ = s.timeline.act(a.action.clone());
+            }
+            s.timeline.seek(time);
+            s.action_error = None;
+        }
+        s
+    }
+
+    /// Carries out a transport control.
+    fn control(&mut self, control: Control) {
+        let (playing, idle) =
+            crate::transport::apply(&mut self.timeline, control, self.playing, &mut self.speed);
+        self.playing = playing;
+        self.idle = idle;
+        if !matches!(
+            control,
+            Control::Play | Control::Pause | Control::Toggle | Control::Speed(_)
+        ) {
+            self.action_error = None;
+            self.trace = None;
+        }
     }
 
     /// The pod the detail views show: the selected one while it exists, else the first.
     fn shown_pod(&self) -> Option<ObjectRef> {
         if let Some(sel) = &self.selected
-            && self.world.api().get(sel).is_some()
+            && self.world().api().get(sel).is_some()
         {
             return Some(sel.clone());
         }
-        self.world.list(Kind::Pod).next().map(|o| {
+        self.world().list(Kind::Pod).next().map(|o| {
             let m = o.meta();
             ObjectRef::new(Kind::Pod, &m.namespace, &m.name)
         })
@@ -364,7 +342,7 @@ impl LabState {
     /// first node while it is not scheduled).
     fn target(&self) -> Target {
         let pod = self.shown_pod();
-        let spec = pod.as_ref().and_then(|r| match self.world.api().get(r) {
+        let spec = pod.as_ref().and_then(|r| match self.world().api().get(r) {
             Some(Object::Pod(p)) => Some(p),
             _ => None,
         });
@@ -372,7 +350,7 @@ impl LabState {
             .map(|p| p.spec.containers.iter().map(|c| c.name.clone()).collect())
             .unwrap_or_default();
         let node = spec.and_then(|p| p.spec.node_name.clone()).or_else(|| {
-            self.world
+            self.world()
                 .list(Kind::Node)
                 .next()
                 .map(|n| n.meta().name.clone())
@@ -408,7 +386,7 @@ impl Reducible for LabState {
                 s.setup = None;
                 s.proxy = None;
                 if s.apply() {
-                    s.advance(at);
+                    s.timeline.seek(at);
                 }
             }
             LabMsg::Edit(text) => s.text = text,
@@ -419,8 +397,10 @@ impl Reducible for LabState {
                 s.text = s.scenario.manifest().to_owned();
                 s.apply();
             }
-            LabMsg::Play => s.playing = true,
-            LabMsg::Pause => s.playing = false,
+            LabMsg::Control(c) => s.control(c),
+            LabMsg::Extend => {
+                s.timeline.extend(EXTEND_CHUNKS);
+            }
             LabMsg::Setup(setup) => {
                 let before = s.setup.replace(setup);
                 if !s.apply() {
@@ -434,19 +414,7 @@ impl Reducible for LabState {
                 }
             }
             LabMsg::Trace { from, to } => s.trace(from, to),
-            LabMsg::Tick => {
-                let next = s.world.now().plus_millis(SIM_MS_PER_TICK);
-                s.advance(next);
-            }
-            LabMsg::Step => s.step(),
-            LabMsg::Rewind => {
-                s.world = s.initial.clone();
-                s.applied = 0;
-                s.playing = false;
-                s.idle = false;
-                s.action_error = None;
-                s.trace = None;
-            }
+            LabMsg::Tick => crate::transport::tick(&mut s.timeline, s.speed),
             LabMsg::Select(pod) => s.selected = Some(pod),
             LabMsg::Act(action) => s.act(action),
         }
@@ -535,9 +503,9 @@ pub fn Lab(props: &LabProps) -> Html {
         // What the page's diagrams read changes with any of these.
         let deps = (
             state.scenario,
-            state.world.now(),
-            state.world.processed_tasks(),
-            state.world.lab_log().len(),
+            state.world().now(),
+            state.world().processed_tasks(),
+            state.world().lab_log().len(),
             state.selected.clone(),
             state.proxy_choice(),
             state.setup_names(),
@@ -547,7 +515,7 @@ pub fn Lab(props: &LabProps) -> Html {
             if let Some(cb) = on_change {
                 cb.emit(Rc::new(LabSnapshot {
                     scenario: state.scenario,
-                    world: state.world.clone(),
+                    world: state.world().clone(),
                     pod: state.shown_pod(),
                     proxy: state.proxy_choice(),
                 }));
@@ -617,12 +585,42 @@ pub fn Lab(props: &LabProps) -> Html {
     };
     // The error of the last traffic action, shown beside the traffic form.
     let traffic_error = state
-        .taken
-        .get(..state.applied)
+        .actions()
+        .get(..state.timeline.applied())
         .and_then(<[Taken]>::last)
         .filter(|t| matches!(t.action, LabAction::Traffic(_)))
         .and_then(|t| t.error.clone());
-    let rows = pod_rows(&state.world);
+    // The transport: markers change only when more is computed or an action is taken.
+    let markers = {
+        let timeline = state.timeline.clone();
+        use_memo(
+            (
+                state.timeline.computed(),
+                state.timeline.horizon(),
+                state.timeline.actions().len(),
+            ),
+            move |_| Rc::new(timeline.markers()),
+        )
+    };
+    let preview = (!state.playing).then(|| state.timeline.preview()).flatten();
+    let on_control = {
+        let state = state.clone();
+        Callback::from(move |c: Control| state.dispatch(LabMsg::Control(c)))
+    };
+    // Checkpoints up to the horizon are computed in the background, a chunk at a time.
+    {
+        let dispatcher = state.dispatcher();
+        let pending = state.timeline.computed() < state.timeline.horizon();
+        use_effect_with((state.timeline.computed(), pending), move |(_, pending)| {
+            let timeout = pending.then(|| {
+                gloo_timers::callback::Timeout::new(EXTEND_DELAY_MS, move || {
+                    dispatcher.dispatch(LabMsg::Extend)
+                })
+            });
+            move || drop(timeout)
+        });
+    }
+    let rows = pod_rows(state.world());
     let shown = state.shown_pod();
     let (kubectl_ui, events_ui, diagram_ui) = (use_kubectl_ui(), use_events_ui(), use_diagram_ui());
     let on_select = {
@@ -654,18 +652,9 @@ pub fn Lab(props: &LabProps) -> Html {
                     { compare_panel(lang, &state.text, &compare_ui) }
                 </div>
                 <div class="views">
-                    <div class="transport" role="toolbar">
-                        if state.playing {
-                            <button data-testid="pause" onclick={send(|| LabMsg::Pause)}>{ t(lang, Key::Pause) }</button>
-                        } else {
-                            <button data-testid="play" onclick={send(|| LabMsg::Play)}>{ t(lang, Key::Play) }</button>
-                        }
-                        <button data-testid="step" onclick={send(|| LabMsg::Step)}>{ t(lang, Key::Step) }</button>
-                        <button data-testid="rewind" onclick={send(|| LabMsg::Rewind)}>{ t(lang, Key::Rewind) }</button>
-                        <span class="clock">{ t(lang, Key::Time) }{ ": " }
-                            <output data-testid="sim-time">{ state.world.now().to_string() }</output></span>
-                        if state.idle { <span class="idle">{ t(lang, Key::Idle) }</span> }
-                    </div>
+                    <Transport {lang} playing={state.playing} idle={state.idle} now={state.now()}
+                        horizon={state.timeline.horizon()} computed={state.timeline.computed()}
+                        speed={state.speed} preview={preview} markers={(*markers).clone()} {on_control} />
                     <h3>{ t(lang, Key::Pods) }</h3>
                     <div class="table-scroll">
                     <table data-testid="pods-table" class="kubectl">
@@ -703,9 +692,9 @@ pub fn Lab(props: &LabProps) -> Html {
                     </table>
                     </div>
                     <ActionPanel {lang} target={state.target()} error={state.action_error.clone()} on_act={on_act.clone()} />
-                    { taken_list(lang, &state.taken, state.applied) }
-                    { kubectl_panel(lang, &state.world, &kubectl_ui) }
-                    { events_panel(lang, &state.world, &events_ui) }
+                    { taken_list(lang, state.timeline.actions(), state.timeline.applied()) }
+                    { kubectl_panel(lang, state.world(), &kubectl_ui) }
+                    { events_panel(lang, state.world(), &events_ui) }
                 </div>
             </div>
             <div class="tabs view-tabs" role="tablist" aria-label={t(lang, Key::LabViews)}>
@@ -723,17 +712,17 @@ pub fn Lab(props: &LabProps) -> Html {
                 }) }
             </div>
             <div role="tabpanel" id="lab-view" aria-labelledby={if *view == View::Node { "view-tab-node" } else { "view-tab-kube-proxy" }}>
-                { node_diagram(lang, &state.world, &diagram_ui, shown.as_ref(), on_select) }
+                { node_diagram(lang, state.world(), &diagram_ui, shown.as_ref(), on_select) }
                 if *view == View::Node {
                     <div class="cri-views">
-                        { cri_calls_panel(lang, &state.world, &cri_ui) }
-                        { crictl_panel(lang, &state.world, state.target().node.as_deref(), &cri_ui) }
+                        { cri_calls_panel(lang, state.world(), &cri_ui) }
+                        { crictl_panel(lang, state.world(), state.target().node.as_deref(), &cri_ui) }
                     </div>
-                    { pod_detail(lang, &state.world, shown.as_ref(), *previous_logs, on_previous) }
+                    { pod_detail(lang, state.world(), shown.as_ref(), *previous_logs, on_previous) }
                 } else {
                     { proxy_views(&ProxyProps {
                         lang,
-                        world: &state.world,
+                        world: state.world(),
                         choice: state.proxy_choice(),
                         trace: state.trace.as_ref(),
                         traffic_error: traffic_error.as_deref(),
@@ -763,7 +752,7 @@ mod tests {
     }
 
     fn report(s: &LabState) -> String {
-        run_report(&s.world).to_string()
+        run_report(s.world()).to_string()
     }
 
     #[wasm_bindgen_test]
@@ -782,37 +771,39 @@ mod tests {
         }));
         msgs.extend(ticks(30));
         let first = reduce(Rc::new(LabState::new()), msgs);
-        assert_eq!(first.taken.len(), 2);
-        assert!(first.taken.iter().all(|t| t.error.is_none()));
+        assert_eq!(first.timeline.actions().len(), 2);
+        assert!(first.timeline.actions().iter().all(|t| t.error.is_none()));
 
-        let rewound = reduce(first.clone(), vec![LabMsg::Rewind]);
-        assert_eq!(rewound.applied, 0);
-        assert_eq!(rewound.world.now(), SimTime::ZERO);
+        let rewound = reduce(first.clone(), vec![LabMsg::Control(Control::Rewind)]);
+        assert_eq!(rewound.timeline.applied(), 0);
+        assert_eq!(rewound.world().now(), SimTime::ZERO);
         let again = reduce(rewound, ticks(38));
-        assert_eq!(again.applied, 2);
-        assert_eq!(again.world.now(), first.world.now());
+        assert_eq!(again.timeline.applied(), 2);
+        assert_eq!(again.world().now(), first.world().now());
         assert_eq!(report(&again), report(&first));
-        assert_eq!(again.world.lab_log(), first.world.lab_log());
+        assert_eq!(again.world().lab_log(), first.world().lab_log());
     }
 
     #[wasm_bindgen_test]
     fn steps_stop_at_a_replayed_action() {
-        let mut msgs: Vec<LabMsg> = (0..5).map(|_| LabMsg::Step).collect();
+        let mut msgs: Vec<LabMsg> = (0..5).map(|_| LabMsg::Control(Control::Step)).collect();
         msgs.push(LabMsg::Act(LabAction::Exit {
             pod: nginx(),
             container: None,
             code: 1,
         }));
-        msgs.extend((0..10).map(|_| LabMsg::Step));
+        msgs.extend((0..10).map(|_| LabMsg::Control(Control::Step)));
         let first = reduce(Rc::new(LabState::new()), msgs);
         let again = reduce(
             first.clone(),
-            std::iter::once(LabMsg::Rewind)
-                .chain((0..16).map(|_| LabMsg::Step))
+            // The action was taken at the fifth step's time, so the replayed fifth step takes
+            // it too (the state at a time includes the actions recorded for it): 5 + 10 steps.
+            std::iter::once(LabMsg::Control(Control::Rewind))
+                .chain((0..15).map(|_| LabMsg::Control(Control::Step)))
                 .collect(),
         );
-        assert_eq!(again.applied, 1);
-        assert_eq!(again.world.now(), first.world.now());
+        assert_eq!(again.timeline.applied(), 1);
+        assert_eq!(again.world().now(), first.world().now());
         assert_eq!(report(&again), report(&first));
     }
 
@@ -827,7 +818,7 @@ mod tests {
             })],
         );
         assert!(s.action_error.is_some());
-        assert_eq!(s.taken.len(), 1);
+        assert_eq!(s.timeline.actions().len(), 1);
         let s = reduce(
             s,
             vec![LabMsg::Act(LabAction::DeletePod {
@@ -851,7 +842,7 @@ mod tests {
                 LabMsg::Act(LabAction::NodeNotReady {
                     node: "node-1".to_owned(),
                 }),
-                LabMsg::Rewind,
+                LabMsg::Control(Control::Rewind),
                 LabMsg::Select(nginx()),
                 LabMsg::Act(LabAction::DeletePod {
                     pod: nginx(),
@@ -859,9 +850,12 @@ mod tests {
                 }),
             ],
         );
-        assert_eq!(s.taken.len(), 1);
-        assert_eq!(s.applied, 1);
-        assert!(matches!(s.taken[0].action, LabAction::DeletePod { .. }));
+        assert_eq!(s.timeline.actions().len(), 1);
+        assert_eq!(s.timeline.applied(), 1);
+        assert!(matches!(
+            s.timeline.actions()[0].action,
+            LabAction::DeletePod { .. }
+        ));
     }
 
     #[wasm_bindgen_test]
@@ -882,7 +876,7 @@ mod tests {
         assert_eq!(s.setup_names(), ("containerd", "runsc"));
         assert!(s.text.contains("nginx:1.27 "), "the editor text is kept");
         let run = s
-            .world
+            .world()
             .cri_calls()
             .iter()
             .find(|c| c.method == "RunPodSandbox");
@@ -917,10 +911,10 @@ mod tests {
             ],
         );
         assert!(s.error.is_none(), "{:?}", s.error);
-        assert_eq!(s.world.now(), SimTime::ZERO);
+        assert_eq!(s.world().now(), SimTime::ZERO);
         assert_eq!(s.proxy_choice(), (Mode::Ipvs, Scheduler::Sh));
         let configs: Vec<_> = s
-            .world
+            .world()
             .proxies()
             .values()
             .map(|p| {
@@ -965,13 +959,13 @@ mod tests {
         let traced = s.trace.clone().expect("a trace");
         let trace = traced.result.expect("the trace walks");
         assert_eq!(traced.time, SimTime::from_secs(30));
-        assert_eq!(s.taken.len(), 1);
-        let LabAction::Traffic(spec) = &s.taken[0].action else {
-            panic!("a traffic action, got {:?}", s.taken[0].action);
+        assert_eq!(s.timeline.actions().len(), 1);
+        let LabAction::Traffic(spec) = &s.timeline.actions()[0].action else {
+            panic!("a traffic action, got {:?}", s.timeline.actions()[0].action);
         };
         assert_eq!((spec.requests, spec.to.as_str()), (1, "web"));
         // The live world's request is the traced connection: same outcome, same backend.
-        let run = s.world.traffic().last().expect("a traffic run");
+        let run = s.world().traffic().last().expect("a traffic run");
         assert_eq!(run.results.len(), 1);
         assert_eq!(run.results[0].outcome, trace.outcome);
         assert_eq!(
@@ -980,10 +974,10 @@ mod tests {
         );
 
         // Rewind clears the trace; replaying takes the request again, identically.
-        let rewound = reduce(s.clone(), vec![LabMsg::Rewind]);
+        let rewound = reduce(s.clone(), vec![LabMsg::Control(Control::Rewind)]);
         assert!(rewound.trace.is_none());
         let again = reduce(rewound, (0..31).map(|_| LabMsg::Tick).collect());
-        assert_eq!(again.world.traffic(), s.world.traffic());
+        assert_eq!(again.world().traffic(), s.world().traffic());
 
         // A trace that cannot start is shown, and nothing is sent.
         let failed = reduce(
@@ -994,7 +988,25 @@ mod tests {
             }],
         );
         assert!(failed.trace.as_ref().is_some_and(|t| t.result.is_err()));
-        assert_eq!(failed.taken.len(), 1);
+        assert_eq!(failed.timeline.actions().len(), 1);
+    }
+
+    #[wasm_bindgen_test]
+    fn restore_rebuilds_the_same_lab() {
+        let mut msgs: Vec<LabMsg> = (0..8).map(|_| LabMsg::Tick).collect();
+        msgs.push(LabMsg::Act(LabAction::Exit {
+            pod: nginx(),
+            container: None,
+            code: 1,
+        }));
+        msgs.extend((0..5).map(|_| LabMsg::Tick));
+        msgs.push(LabMsg::Control(Control::StepBack));
+        let first = reduce(Rc::new(LabState::new()), msgs);
+        assert_eq!(first.actions().len(), 1);
+        let restored = LabState::restore(&first.text, first.actions(), first.now());
+        assert_eq!(restored.now(), first.now());
+        assert_eq!(report(&restored), report(&first));
+        assert_eq!(restored.actions(), first.actions());
     }
 
     #[wasm_bindgen_test]
@@ -1010,8 +1022,8 @@ mod tests {
             ],
         );
         assert!(s.error.is_none());
-        assert!(s.taken.is_empty());
-        assert_eq!(s.world.now(), SimTime::ZERO);
+        assert!(s.timeline.actions().is_empty());
+        assert_eq!(s.world().now(), SimTime::ZERO);
         assert_eq!(
             s.shown_pod(),
             Some(ObjectRef::new(Kind::Pod, "default", "liveness-http"))

@@ -16,6 +16,7 @@ mod runtime_view;
 mod scale_view;
 mod scenarios;
 mod trace_view;
+mod transport;
 
 use i18n::{Key, Lang, t};
 use lab::Lab;

@@ -320,6 +320,7 @@ pub fn run() -> ExitCode {
                 "course.test.mjs",
                 "offline.test.mjs",
                 "a11y.test.mjs",
+                "transport.test.mjs",
             ],
         );
     } else {

@@ -517,6 +517,39 @@ impl World {
         None
     }
 
+    /// Like [`World::step`], but never past `limit`, and says which task made the change: runs
+    /// tasks one by one until one changes something observable (an event, an object, a CRI
+    /// call), then the rest of the tasks due at that same time, and returns that time and the
+    /// task. When nothing observable happens by `limit`, the world is advanced to `limit` and
+    /// `None` is returned. The state reached is exactly the one [`World::advance_to`] reaches
+    /// at the returned time.
+    pub fn step_until(&mut self, limit: SimTime) -> Option<(SimTime, Task)> {
+        let before = self.fingerprint();
+        while let Some(at) = self.queue.peek_time().filter(|at| *at <= limit) {
+            let Some((at, task)) = self.queue.pop_due(at) else {
+                break;
+            };
+            self.now = at;
+            self.run(task.clone());
+            if self.fingerprint() != before {
+                self.advance_to(at);
+                return Some((at, task));
+            }
+        }
+        self.advance_to(limit);
+        None
+    }
+
+    /// The task that runs next and its time, without running it.
+    pub fn next_task(&self) -> Option<(SimTime, &Task)> {
+        self.queue.peek()
+    }
+
+    /// The Lab script's action number `step` (what a [`Task::Lab`] takes).
+    pub fn script_action(&self, step: usize) -> Option<&LabAction> {
+        self.script.get(step)
+    }
+
     fn fingerprint(&self) -> (usize, u64, usize) {
         (
             self.events.all().len(),
