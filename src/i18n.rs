@@ -35,6 +35,79 @@ impl Lang {
 /// Every UI string, by key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
+    // Transport (src/transport.rs).
+    /// Step back button.
+    StepBack,
+    /// Transport toolbar label.
+    Transport,
+    /// Speed select label.
+    Speed,
+    /// Scrubber label.
+    Scrubber,
+    /// Label before the step preview.
+    NextUp,
+    /// Preview when nothing will happen.
+    NothingNext,
+    /// Jump to the next restart.
+    JumpRestart,
+    /// Jump to the next probe.
+    JumpProbe,
+    /// Jump to the next packet.
+    JumpPacket,
+    /// Keyboard shortcut hint.
+    Shortcuts,
+    /// Marker strip label.
+    TimelineMarkers,
+    /// Marker legend label.
+    MarkerLegend,
+    /// Restart marker.
+    MarkerRestart,
+    /// Probe marker.
+    MarkerProbe,
+    /// Packet marker.
+    MarkerPacket,
+    /// Event marker.
+    MarkerEvent,
+    /// Lab action marker.
+    MarkerAction,
+    /// Failed marker note.
+    MarkerFailed,
+    /// Probe type in previews.
+    ProbeLiveness,
+    /// Probe type in previews.
+    ProbeReadiness,
+    /// Probe type in previews.
+    ProbeStartup,
+    /// Preview: scheduler.
+    PvSchedule,
+    /// Preview: pod sync.
+    PvSyncPod,
+    /// Preview: CRI call completes.
+    PvOpDone,
+    /// Preview: process timer.
+    PvContainerWake,
+    /// Preview: probe.
+    PvProbe,
+    /// Preview: PLEG.
+    PvPleg,
+    /// Preview: housekeeping.
+    PvHousekeeping,
+    /// Preview: container GC.
+    PvContainerGc,
+    /// Preview: image GC.
+    PvImageGc,
+    /// Preview: runtime status.
+    PvRuntimeStatus,
+    /// Preview: lab script step.
+    PvScript,
+    /// Preview: node lost.
+    PvNodeLost,
+    /// Preview: proxy sync.
+    PvProxySync,
+    /// Preview: controllers.
+    PvControllers,
+    /// Preview: recorded action.
+    PvAction,
     /// Site title.
     Title,
     /// Breadcrumb.
@@ -98,6 +171,10 @@ pub enum Key {
     NoEvents,
     /// Button that switches to the other language.
     OtherLanguage,
+    /// Dark-theme toggle button (`aria-pressed` tells whether the dark theme is on).
+    DarkTheme,
+    /// The lesson column's accessible name.
+    Lesson,
     /// Crash banner text.
     Crashed,
     /// Crash banner button.
@@ -114,6 +191,22 @@ pub enum Key {
     ScenarioLivenessHttp,
     /// The service-web scenario.
     ScenarioServiceWeb,
+    /// Scenario label: Startup, readiness and liveness probes.
+    ScenarioProbes,
+    /// Scenario label: Memory limit and OOMKilled.
+    ScenarioQosOom,
+    /// Scenario label: Runtime handlers compared.
+    ScenarioRuntimeCompare,
+    /// Scenario label: Image pulls.
+    ScenarioImagePull,
+    /// Scenario label: IPVS mode.
+    ScenarioProxyIpvs,
+    /// Scenario label: Session affinity.
+    ScenarioSessionAffinity,
+    /// Scenario label: externalTrafficPolicy Local.
+    ScenarioExternalLocal,
+    /// Scenario label: Readiness and endpoints.
+    ScenarioReadinessEndpoints,
     /// Pod name button: what clicking it does.
     SelectPod,
     /// Heading of the selected pod's views.
@@ -504,12 +597,197 @@ pub enum Key {
     ScaleLast,
     /// Measurement time.
     ScaleTook,
+    // Views (kubectl panel, events cause chain, node diagram).
+    /// kubectl panel heading.
+    KubectlHeading,
+    /// kubectl resource switcher label.
+    KubectlKinds,
+    /// kubectl table without rows.
+    NoResources,
+    /// event row button title.
+    ShowCause,
+    /// cause chain label.
+    CauseChain,
+    /// cause step: an event.
+    CauseEvent,
+    /// cause step: a lab action.
+    CauseAction,
+    /// cause step: a probe result.
+    CauseProbe,
+    /// cause step: a container exit.
+    CauseExit,
+    /// cause step: the image's own behaviour.
+    CauseImage,
+    /// exit code label.
+    ExitCode,
+    /// event without a recorded cause.
+    NoCause,
+    /// node diagram heading.
+    Diagram,
+    /// diagram: API server.
+    DiagramApiServer,
+    /// diagram: scheduler.
+    DiagramScheduler,
+    /// diagram: controller manager.
+    DiagramControllers,
+    /// diagram: CRI.
+    DiagramCri,
+    /// diagram: node group label.
+    DiagramNode,
+    /// diagram: pod label.
+    DiagramPod,
+    /// diagram: pod sandbox.
+    DiagramSandbox,
+    /// diagram: container label.
+    DiagramContainer,
+    /// diagram: lit component.
+    DiagramActive,
+    /// Course: Lab card label.
+    CourseLabCard,
+    /// Course: Open-in-lab button.
+    CourseOpenLab,
+    /// Course: Notes placeholder.
+    CourseNotesPlaceholder,
+    /// Course: Notes saved hint.
+    CourseNotesSaved,
+    /// Course: Live diagram label.
+    CourseDiagramLive,
+    /// Course: Diagram open-lab button.
+    CourseDiagramOpen,
+    /// Course: Quiz heading.
+    CourseQuiz,
+    /// Course: Move item up.
+    CourseMoveUp,
+    /// Course: Move item down.
+    CourseMoveDown,
+    /// Course: Predict input label.
+    CourseYourAnswer,
+    /// Course: Quiz lab link.
+    CourseShowInLab,
+    /// Course: Engine answer label.
+    CourseEngineAnswer,
+    /// Course: Right answer.
+    CourseRight,
+    /// Course: Wrong answer.
+    CourseWrong,
+    /// Course: Saved right.
+    CourseSavedRight,
+    /// Course: Saved wrong.
+    CourseSavedWrong,
+    /// Course: Retry button.
+    CourseRetry,
+    /// Course: Check button.
+    CourseCheck,
+    /// Course: TOC label.
+    CourseContents,
+    /// Course: Progress bar label.
+    CourseProgress,
+    /// Course: Correct count label.
+    CourseCorrect,
+    /// Course: Answered count label.
+    CourseAnswered,
+    /// Course: Minutes unit.
+    CourseMinutes,
+    /// Course: Free lab link.
+    CourseFreeLab,
+    /// Course: Progress reset button.
+    CourseReset,
+    /// Course: Time budget label.
+    CourseTimeBudget,
+    /// Course: Objectives heading.
+    CourseObjectives,
+    /// Course: References heading.
+    CourseReferences,
+    /// Course: Next session heading.
+    CourseNextSession,
+    /// Course: Prev/next nav label.
+    CoursePager,
 }
 
 /// The string for `key` in `lang`.
 pub fn t(lang: Lang, key: Key) -> &'static str {
     use Key::*;
     match (lang, key) {
+        (Lang::Ko, StepBack) => "한 단계 뒤로",
+        (Lang::En, StepBack) => "Step back",
+        (Lang::Ko, Transport) => "재생 컨트롤",
+        (Lang::En, Transport) => "Transport",
+        (Lang::Ko, Speed) => "속도",
+        (Lang::En, Speed) => "Speed",
+        (Lang::Ko, Scrubber) => "시뮬레이션 시간 탐색",
+        (Lang::En, Scrubber) => "Simulated time scrubber",
+        (Lang::Ko, NextUp) => "다음 단계:",
+        (Lang::En, NextUp) => "Next step:",
+        (Lang::Ko, NothingNext) => "10분 안에 일어날 일이 없습니다",
+        (Lang::En, NothingNext) => "Nothing happens within ten minutes",
+        (Lang::Ko, JumpRestart) => "다음 재시작으로",
+        (Lang::En, JumpRestart) => "Next restart",
+        (Lang::Ko, JumpProbe) => "다음 프로브로",
+        (Lang::En, JumpProbe) => "Next probe",
+        (Lang::Ko, JumpPacket) => "다음 패킷으로",
+        (Lang::En, JumpPacket) => "Next packet",
+        (Lang::Ko, Shortcuts) => "단축키: 스페이스 재생/일시정지, → 다음 단계, ← 이전 단계",
+        (Lang::En, Shortcuts) => "Keys: Space play/pause, → step, ← step back",
+        (Lang::Ko, TimelineMarkers) => "타임라인 표시: 재시작, 프로브, 패킷, 이벤트, 실습 조치",
+        (Lang::En, TimelineMarkers) => {
+            "Timeline markers: restarts, probes, packets, events, lab actions"
+        }
+        (Lang::Ko, MarkerLegend) => "표시 범례",
+        (Lang::En, MarkerLegend) => "Marker legend",
+        (Lang::Ko, MarkerRestart) => "재시작",
+        (Lang::En, MarkerRestart) => "Restart",
+        (Lang::Ko, MarkerProbe) => "프로브",
+        (Lang::En, MarkerProbe) => "Probe",
+        (Lang::Ko, MarkerPacket) => "패킷",
+        (Lang::En, MarkerPacket) => "Packet",
+        (Lang::Ko, MarkerEvent) => "이벤트",
+        (Lang::En, MarkerEvent) => "Event",
+        (Lang::Ko, MarkerAction) => "실습 조치",
+        (Lang::En, MarkerAction) => "Lab action",
+        (Lang::Ko, MarkerFailed) => "빨간색: 실패 또는 Warning",
+        (Lang::En, MarkerFailed) => "Red: failed or Warning",
+        (Lang::Ko, ProbeLiveness) => "liveness",
+        (Lang::En, ProbeLiveness) => "liveness",
+        (Lang::Ko, ProbeReadiness) => "readiness",
+        (Lang::En, ProbeReadiness) => "readiness",
+        (Lang::Ko, ProbeStartup) => "startup",
+        (Lang::En, ProbeStartup) => "startup",
+        (Lang::Ko, PvSchedule) => "스케줄러가 대기 중인 Pod를 노드에 배치합니다",
+        (Lang::En, PvSchedule) => "The scheduler places pending pods on nodes",
+        (Lang::Ko, PvSyncPod) => "{node}의 kubelet이 {pod}를 동기화합니다 (SyncPod)",
+        (Lang::En, PvSyncPod) => "kubelet on {node} syncs {pod} (SyncPod)",
+        (Lang::Ko, PvOpDone) => "{node}에서 {pod}의 CRI 호출이 끝납니다",
+        (Lang::En, PvOpDone) => "A CRI call for {pod} on {node} completes",
+        (Lang::Ko, PvContainerWake) => {
+            "{pod}의 컨테이너 프로세스가 동작합니다 (타이머, 종료, OOM, 중지 기한)"
+        }
+        (Lang::En, PvContainerWake) => {
+            "A container process of {pod} acts (timer, exit, OOM or stop deadline)"
+        }
+        (Lang::Ko, PvProbe) => "kubelet이 {pod}/{container}의 {kind} 프로브를 실행합니다",
+        (Lang::En, PvProbe) => "kubelet runs the {kind} probe of {pod}/{container}",
+        (Lang::Ko, PvPleg) => "{node}의 PLEG relist",
+        (Lang::En, PvPleg) => "PLEG relist on {node}",
+        (Lang::Ko, PvHousekeeping) => "{node}의 kubelet housekeeping과 축출 검사",
+        (Lang::En, PvHousekeeping) => "kubelet housekeeping and eviction check on {node}",
+        (Lang::Ko, PvContainerGc) => "{node}의 컨테이너 가비지 컬렉션",
+        (Lang::En, PvContainerGc) => "Container garbage collection on {node}",
+        (Lang::Ko, PvImageGc) => "{node}의 이미지 가비지 컬렉션",
+        (Lang::En, PvImageGc) => "Image garbage collection on {node}",
+        (Lang::Ko, PvRuntimeStatus) => {
+            "{node}의 kubelet이 컨테이너 런타임 상태를 확인합니다 (Status)"
+        }
+        (Lang::En, PvRuntimeStatus) => "kubelet on {node} checks the container runtime (Status)",
+        (Lang::Ko, PvScript) => "실습 스크립트의 다음 조치가 실행됩니다",
+        (Lang::En, PvScript) => "The lab script's next action runs",
+        (Lang::Ko, PvNodeLost) => "노드 수명 주기 컨트롤러가 {node}를 NotReady로 표시합니다",
+        (Lang::En, PvNodeLost) => "The node lifecycle controller marks {node} NotReady",
+        (Lang::Ko, PvProxySync) => "{node}의 kube-proxy가 규칙을 동기화합니다 (syncProxyRules)",
+        (Lang::En, PvProxySync) => "kube-proxy on {node} syncs its rules (syncProxyRules)",
+        (Lang::Ko, PvControllers) => "컨트롤러가 다시 확인합니다",
+        (Lang::En, PvControllers) => "The controllers look again",
+        (Lang::Ko, PvAction) => "기록된 실습 조치를 다시 실행합니다: {action}",
+        (Lang::En, PvAction) => "The recorded lab action is taken again: {action}",
         (Lang::Ko, Title) => "nodelab — 워커 노드 실습",
         (Lang::En, Title) => "nodelab — worker node lab",
         (Lang::Ko, Breadcrumb) => "2주차 › 1일차 › 세션 7",
@@ -586,6 +864,10 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, NoEvents) => "No events yet.",
         (Lang::Ko, OtherLanguage) => "English",
         (Lang::En, OtherLanguage) => "한국어",
+        (Lang::Ko, DarkTheme) => "어두운 테마",
+        (Lang::En, DarkTheme) => "Dark theme",
+        (Lang::Ko, Lesson) => "수업",
+        (Lang::En, Lesson) => "Lesson",
         (Lang::Ko, Crashed) => "문제가 발생해 실습이 멈췄습니다.",
         (Lang::En, Crashed) => "Something went wrong and the lab stopped.",
         (Lang::Ko, CrashReset) => "초기화하고 다시 불러오기",
@@ -602,6 +884,32 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ScenarioLivenessHttp) => "HTTP liveness probe (liveness-http)",
         (Lang::Ko, ScenarioServiceWeb) => "Service와 nginx Pod 3개 (service-web)",
         (Lang::En, ScenarioServiceWeb) => "A Service and three nginx Pods (service-web)",
+        (Lang::Ko, ScenarioProbes) => "시작·준비·활성 프로브 (probes-startup-readiness)",
+        (Lang::En, ScenarioProbes) => {
+            "Startup, readiness and liveness probes (probes-startup-readiness)"
+        }
+        (Lang::Ko, ScenarioQosOom) => "메모리 한도 초과와 OOMKilled (qos-oom)",
+        (Lang::En, ScenarioQosOom) => "Memory limit and OOMKilled (qos-oom)",
+        (Lang::Ko, ScenarioRuntimeCompare) => {
+            "런타임 핸들러 비교: runc, Kata, gVisor (runtime-compare)"
+        }
+        (Lang::En, ScenarioRuntimeCompare) => {
+            "Runtime handlers compared: runc, Kata, gVisor (runtime-compare)"
+        }
+        (Lang::Ko, ScenarioImagePull) => "이미지 풀과 ImagePullBackOff (image-pull)",
+        (Lang::En, ScenarioImagePull) => "Image pulls and ImagePullBackOff (image-pull)",
+        (Lang::Ko, ScenarioProxyIpvs) => "IPVS 모드의 Service (proxy-ipvs)",
+        (Lang::En, ScenarioProxyIpvs) => "A Service in IPVS mode (proxy-ipvs)",
+        (Lang::Ko, ScenarioSessionAffinity) => "세션 어피니티 ClientIP (session-affinity)",
+        (Lang::En, ScenarioSessionAffinity) => "Session affinity ClientIP (session-affinity)",
+        (Lang::Ko, ScenarioExternalLocal) => {
+            "LoadBalancer와 externalTrafficPolicy: Local (external-traffic-local)"
+        }
+        (Lang::En, ScenarioExternalLocal) => {
+            "LoadBalancer with externalTrafficPolicy: Local (external-traffic-local)"
+        }
+        (Lang::Ko, ScenarioReadinessEndpoints) => "준비 상태와 엔드포인트 (readiness-endpoints)",
+        (Lang::En, ScenarioReadinessEndpoints) => "Readiness and endpoints (readiness-endpoints)",
         (Lang::Ko, SelectPod) => "이 Pod 선택",
         (Lang::En, SelectPod) => "Select this pod",
         (Lang::Ko, SelectedPod) => "선택한 Pod",
@@ -1046,5 +1354,112 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ScaleLast) => "Rules evaluated, last Service",
         (Lang::Ko, ScaleTook) => "측정에 걸린 시간 (ms)",
         (Lang::En, ScaleTook) => "Measuring took (ms)",
+        // Views (kubectl panel, events cause chain, node diagram).
+        (Lang::Ko, KubectlHeading) => "kubectl get",
+        (Lang::En, KubectlHeading) => "kubectl get",
+        (Lang::Ko, KubectlKinds) => "리소스 종류",
+        (Lang::En, KubectlKinds) => "Resource kind",
+        (Lang::Ko, NoResources) => "default 네임스페이스에 리소스가 없습니다.",
+        (Lang::En, NoResources) => "No resources found in default namespace.",
+        (Lang::Ko, ShowCause) => "이 이벤트가 일어난 이유 보기",
+        (Lang::En, ShowCause) => "Show why this event happened",
+        (Lang::Ko, CauseChain) => "원인 사슬",
+        (Lang::En, CauseChain) => "Cause chain",
+        (Lang::Ko, CauseEvent) => "이벤트",
+        (Lang::En, CauseEvent) => "Event",
+        (Lang::Ko, CauseAction) => "실습 동작",
+        (Lang::En, CauseAction) => "Lab action",
+        (Lang::Ko, CauseProbe) => "프로브 결과",
+        (Lang::En, CauseProbe) => "Probe result",
+        (Lang::Ko, CauseExit) => "컨테이너 종료",
+        (Lang::En, CauseExit) => "Container exited",
+        (Lang::Ko, CauseImage) => "이미지 자체의 동작 (실습 동작 없음)",
+        (Lang::En, CauseImage) => "The image's own behaviour (no lab action)",
+        (Lang::Ko, ExitCode) => "종료 코드",
+        (Lang::En, ExitCode) => "exit code",
+        (Lang::Ko, NoCause) => "기록된 원인이 없습니다. 여기가 시작점입니다.",
+        (Lang::En, NoCause) => "No recorded cause: this is where it starts.",
+        (Lang::Ko, Diagram) => "노드 구성도",
+        (Lang::En, Diagram) => "Node diagram",
+        (Lang::Ko, DiagramApiServer) => "API 서버",
+        (Lang::En, DiagramApiServer) => "API server",
+        (Lang::Ko, DiagramScheduler) => "스케줄러",
+        (Lang::En, DiagramScheduler) => "Scheduler",
+        (Lang::Ko, DiagramControllers) => "컨트롤러 매니저",
+        (Lang::En, DiagramControllers) => "Controller manager",
+        (Lang::Ko, DiagramCri) => "CRI (gRPC)",
+        (Lang::En, DiagramCri) => "CRI (gRPC)",
+        (Lang::Ko, DiagramNode) => "노드",
+        (Lang::En, DiagramNode) => "Node",
+        (Lang::Ko, DiagramPod) => "파드",
+        (Lang::En, DiagramPod) => "Pod",
+        (Lang::Ko, DiagramSandbox) => "샌드박스",
+        (Lang::En, DiagramSandbox) => "sandbox",
+        (Lang::Ko, DiagramContainer) => "컨테이너",
+        (Lang::En, DiagramContainer) => "Container",
+        (Lang::Ko, DiagramActive) => "이번 단계에서 동작함",
+        (Lang::En, DiagramActive) => "active in this step",
+        (Lang::Ko, CourseLabCard) => "실습",
+        (Lang::En, CourseLabCard) => "Lab",
+        (Lang::Ko, CourseOpenLab) => "실습에서 열기",
+        (Lang::En, CourseOpenLab) => "Open in lab",
+        (Lang::Ko, CourseNotesPlaceholder) => "생각을 적어 보세요. 이 브라우저에만 저장됩니다.",
+        (Lang::En, CourseNotesPlaceholder) => {
+            "Write your thoughts. They are saved in this browser only."
+        }
+        (Lang::Ko, CourseNotesSaved) => "입력하는 대로 이 브라우저에 저장됩니다.",
+        (Lang::En, CourseNotesSaved) => "Saved in this browser as you type.",
+        (Lang::Ko, CourseDiagramLive) => "실습과 연결됨",
+        (Lang::En, CourseDiagramLive) => "following the lab",
+        (Lang::Ko, CourseDiagramOpen) => "이 그림의 실습 열기",
+        (Lang::En, CourseDiagramOpen) => "Open this diagram's lab",
+        (Lang::Ko, CourseQuiz) => "확인 문제",
+        (Lang::En, CourseQuiz) => "Check yourself",
+        (Lang::Ko, CourseMoveUp) => "위로 옮기기:",
+        (Lang::En, CourseMoveUp) => "Move up:",
+        (Lang::Ko, CourseMoveDown) => "아래로 옮기기:",
+        (Lang::En, CourseMoveDown) => "Move down:",
+        (Lang::Ko, CourseYourAnswer) => "답",
+        (Lang::En, CourseYourAnswer) => "Your answer",
+        (Lang::Ko, CourseShowInLab) => "실습에서 확인하기",
+        (Lang::En, CourseShowInLab) => "See it in the lab",
+        (Lang::Ko, CourseEngineAnswer) => "시뮬레이터가 계산한 답",
+        (Lang::En, CourseEngineAnswer) => "The simulator's answer",
+        (Lang::Ko, CourseRight) => "정답입니다.",
+        (Lang::En, CourseRight) => "Right.",
+        (Lang::Ko, CourseWrong) => "틀렸습니다.",
+        (Lang::En, CourseWrong) => "Not quite.",
+        (Lang::Ko, CourseSavedRight) => "지난번에 맞혔습니다.",
+        (Lang::En, CourseSavedRight) => "You answered this right before.",
+        (Lang::Ko, CourseSavedWrong) => "지난번에 틀렸습니다.",
+        (Lang::En, CourseSavedWrong) => "You answered this wrong before.",
+        (Lang::Ko, CourseRetry) => "다시 풀기",
+        (Lang::En, CourseRetry) => "Try again",
+        (Lang::Ko, CourseCheck) => "정답 확인",
+        (Lang::En, CourseCheck) => "Check",
+        (Lang::Ko, CourseContents) => "세션 목차",
+        (Lang::En, CourseContents) => "Session contents",
+        (Lang::Ko, CourseProgress) => "진도",
+        (Lang::En, CourseProgress) => "Progress",
+        (Lang::Ko, CourseCorrect) => "정답",
+        (Lang::En, CourseCorrect) => "Correct",
+        (Lang::Ko, CourseAnswered) => "푼 문제",
+        (Lang::En, CourseAnswered) => "Answered",
+        (Lang::Ko, CourseMinutes) => "분",
+        (Lang::En, CourseMinutes) => "min",
+        (Lang::Ko, CourseFreeLab) => "자유 실습",
+        (Lang::En, CourseFreeLab) => "Free lab",
+        (Lang::Ko, CourseReset) => "진도 초기화",
+        (Lang::En, CourseReset) => "Reset progress",
+        (Lang::Ko, CourseTimeBudget) => "예상 시간",
+        (Lang::En, CourseTimeBudget) => "Time budget",
+        (Lang::Ko, CourseObjectives) => "학습 목표",
+        (Lang::En, CourseObjectives) => "Learning objectives",
+        (Lang::Ko, CourseReferences) => "참고 자료",
+        (Lang::En, CourseReferences) => "References",
+        (Lang::Ko, CourseNextSession) => "다음 세션",
+        (Lang::En, CourseNextSession) => "Next session",
+        (Lang::Ko, CoursePager) => "이전·다음 절",
+        (Lang::En, CoursePager) => "Previous and next section",
     }
 }

@@ -10,6 +10,7 @@ use nodelab_engine::lab::LabAction;
 use nodelab_engine::net::trace::{Source, Trace};
 use nodelab_engine::proxy::{Mode, Scheduler};
 use nodelab_engine::report::pod_rows;
+use nodelab_engine::timeline::Timeline;
 use nodelab_engine::world::{ClientOptions, TrafficSpec};
 use nodelab_engine::{
     Document, Kind, Manifest, Object, ObjectRef, SimTime, World, decode_manifests,
@@ -18,33 +19,28 @@ use yew::prelude::*;
 
 use crate::actions::{ActionPanel, Target, taken_list};
 use crate::cri_view::{cri_calls_panel, crictl_panel, use_cri_ui};
+use crate::diagram::{node_diagram, use_diagram_ui};
 use crate::dom::event_value;
 use crate::editor::{Editor, LabNotice};
+use crate::events_view::{events_panel, use_events_ui};
 use crate::i18n::{Key, Lang, t};
+use crate::kubectl_view::{kubectl_panel, use_kubectl_ui};
 use crate::pod_view::pod_detail;
 use crate::proxy_view::{ProxyProps, proxy_views, use_proxy_ui};
 use crate::runtime_view::{compare_panel, runtime_switcher, use_compare_ui};
 use crate::scenarios::Scenario;
 use crate::share::{self, Shared};
 use crate::storage::{self, Notice, UiRecord};
+use crate::transport::{Control, DEFAULT_SPEED, EXTEND_CHUNKS, TICK_MS, Transport};
 
 /// Seed of the lab's runs.
 pub const SEED: u64 = 1;
-/// Wall-clock period of the play loop.
-const TICK_MS: u32 = 100;
-/// Simulated time per tick while playing (10× real time).
-const SIM_MS_PER_TICK: u64 = 1000;
+/// Wall-clock delay between two background checkpoint computations.
+const EXTEND_DELAY_MS: u32 = 30;
 
-/// A lab action the learner took, kept so that rewind and replay give the same run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Taken {
-    /// Simulated time it was taken at (after every task due by then had run).
-    pub time: SimTime,
-    /// What.
-    pub action: LabAction,
-    /// The engine's refusal, if it refused.
-    pub error: Option<String>,
-}
+/// A lab action the learner took (time, action, the engine's refusal), kept by the engine
+/// [`Timeline`] so that rewind and replay give the same run.
+pub use nodelab_engine::world::LabRecord as Taken;
 
 /// The kube-proxy mode and IPVS scheduler of a run.
 pub type ProxyChoice = (Mode, Scheduler);
@@ -67,23 +63,20 @@ pub enum View {
     Proxy,
 }
 
-/// Lab state: the scenario and editor text, the world at t = 0 (the rewind checkpoint), now,
-/// the selected pod and the lab actions taken.
+/// Lab state: the scenario and editor text, the engine timeline (the world from t = 0, now, its
+/// checkpoints and the lab actions taken) and the selected pod.
 #[derive(Clone)]
 pub struct LabState {
     scenario: Scenario,
     text: String,
-    initial: World,
-    world: World,
+    timeline: Timeline,
     error: Option<String>,
     playing: bool,
     idle: bool,
+    /// Play speed (simulated seconds per real second).
+    speed: u32,
     /// The pod the learner picked (the views fall back to the first pod when it is gone).
     selected: Option<ObjectRef>,
-    /// Actions taken, in order; times never decrease.
-    taken: Vec<Taken>,
-    /// How many of `taken` the current world has seen (fewer after a rewind).
-    applied: usize,
     /// Why the learner's last action failed.
     action_error: Option<String>,
     /// The container runtime and handler the learner chose (`None`: as the manifests say).
@@ -92,14 +85,14 @@ pub struct LabState {
     proxy: Option<ProxyChoice>,
     /// The last packet trace (cleared when the world is rebuilt or rewound).
     trace: Option<Traced>,
-    /// Seed of the runs ([`SEED`] unless a share link says otherwise).
-    seed: u64,
 }
 
 /// What the learner can do.
 pub enum LabMsg {
     /// Load a lesson scenario into the editor and the world.
     Scenario(Scenario),
+    /// Load a lesson scenario and advance it to a time (a lesson's "open in lab").
+    Open(Scenario, SimTime),
     /// The editor text changed.
     Edit(String),
     /// Load the editor text into a fresh world.
@@ -107,17 +100,13 @@ pub enum LabMsg {
     /// Put the scenario's manifest back.
     Reset,
     /// Load a lesson scenario with this text (the learner's saved edits) and apply it.
-    Open(Scenario, String),
-    /// Start the play loop.
-    Play,
-    /// Stop the play loop.
-    Pause,
+    OpenText(Scenario, String),
     /// One play-loop tick.
     Tick,
-    /// Advance to the next observable event.
-    Step,
-    /// Back to t = 0.
-    Rewind,
+    /// A transport control (step back, scrub, speed, jumps…).
+    Control(Control),
+    /// Compute more checkpoints in the background.
+    Extend,
     /// Show this pod in the detail views.
     Select(ObjectRef),
     /// Take a lab action now.
@@ -147,23 +136,18 @@ pub fn decode(text: &str) -> Result<Vec<Manifest>, String> {
 
 /// Builds the world for a manifest text on `setup` and with kube-proxy as `proxy` (or as the
 /// manifests say), or the error to show.
-fn load(
-    text: &str,
-    setup: Option<Setup>,
-    proxy: Option<ProxyChoice>,
-    seed: u64,
-) -> Result<World, String> {
+fn load(text: &str, setup: Option<Setup>, proxy: Option<ProxyChoice>) -> Result<World, String> {
     let manifests = decode(text)?;
     match (setup, proxy) {
-        (None, None) => World::from_manifests(&manifests, Some(seed)).map_err(|e| e.to_string()),
-        (Some(setup), None) => compare::world_for(&manifests, Some(seed), setup),
+        (None, None) => World::from_manifests(&manifests, Some(SEED)).map_err(|e| e.to_string()),
+        (Some(setup), None) => compare::world_for(&manifests, Some(SEED), setup),
         (None, Some((mode, scheduler))) => {
-            compare::world_with_proxy(&manifests, Some(seed), mode, scheduler)
+            compare::world_with_proxy(&manifests, Some(SEED), mode, scheduler)
         }
         // Both chosen: the proxy settings go into the Lab document first (what
         // `world_with_proxy` does), then the runtime set-up.
         (Some(setup), Some(choice)) => {
-            compare::world_for(&with_proxy(manifests, choice), Some(seed), setup)
+            compare::world_for(&with_proxy(manifests, choice), Some(SEED), setup)
         }
     }
 }
@@ -193,38 +177,32 @@ impl LabState {
     pub fn new() -> LabState {
         let scenario = Scenario::ALL[0];
         let text = scenario.manifest();
-        let world = load(text, None, None, SEED).unwrap_or_else(|_| World::new(SEED));
+        let world = load(text, None, None).unwrap_or_else(|_| World::new(SEED));
         LabState {
             scenario,
             text: text.to_owned(),
-            initial: world.clone(),
-            world,
+            timeline: Timeline::new(world),
             error: None,
             playing: false,
             idle: false,
+            speed: DEFAULT_SPEED,
             selected: None,
-            taken: Vec::new(),
-            applied: 0,
             action_error: None,
             setup: None,
             proxy: None,
             trace: None,
-            seed: SEED,
         }
     }
 
     /// Loads the editor text into a fresh world; keeps the old one on an error. Returns whether
     /// it loaded.
     fn apply(&mut self) -> bool {
-        let loaded = match load(&self.text, self.setup, self.proxy, self.seed) {
+        let loaded = match load(&self.text, self.setup, self.proxy) {
             Ok(world) => {
-                self.initial = world.clone();
-                self.world = world;
+                self.timeline = Timeline::new(world);
                 self.error = None;
                 self.idle = false;
                 self.selected = None;
-                self.taken.clear();
-                self.applied = 0;
                 self.action_error = None;
                 self.trace = None;
                 true
@@ -244,7 +222,7 @@ impl LabState {
         if let Some(s) = self.setup {
             return (s.runtime.name, s.handler.name);
         }
-        let runtime = self.world.kubelets().values().next().map(|k| &k.runtime);
+        let runtime = self.world().kubelets().values().next().map(|k| &k.runtime);
         (
             runtime.map_or("containerd", |r| r.profile.name),
             runtime
@@ -257,7 +235,7 @@ impl LabState {
     /// node's kube-proxy configuration.
     pub fn proxy_choice(&self) -> ProxyChoice {
         self.proxy.unwrap_or_else(|| {
-            self.world
+            self.world()
                 .proxies()
                 .values()
                 .next()
@@ -278,10 +256,10 @@ impl LabState {
     /// very connection `World::trace` opens), which is recorded and replayed; the world is
     /// deterministic, so the copy and the live world pick the same client port and backend.
     fn trace(&mut self, from: Source, to: String) {
-        self.taken.truncate(self.applied);
-        let now = self.world.now();
-        self.world.advance_to(now);
-        let result = self.world.clone().trace(&from, &to);
+        let now = self.timeline.now();
+        let mut copy = self.timeline.world().clone();
+        copy.advance_to(now);
+        let result = copy.trace(&from, &to);
         if result.is_ok() {
             self.act(LabAction::Traffic(TrafficSpec {
                 from,
@@ -294,74 +272,76 @@ impl LabState {
         self.trace = Some(Traced { time: now, result });
     }
 
-    /// The next recorded action the world has not seen yet (after a rewind).
-    fn pending(&self) -> Option<&Taken> {
-        self.taken.get(self.applied)
-    }
-
-    /// Takes the next pending action again, at its recorded time.
-    fn replay_next(&mut self) {
-        let Some(next) = self.taken.get_mut(self.applied) else {
-            return;
-        };
-        self.world.advance_to(next.time);
-        next.error = self.world.act(next.action.clone()).err();
-        self.applied += 1;
-    }
-
-    /// Advances to `target`, taking pending actions again on the way.
-    fn advance(&mut self, target: SimTime) {
-        while self.pending().is_some_and(|p| p.time <= target) {
-            self.replay_next();
-        }
-        self.world.advance_to(target);
-    }
-
-    /// Advances to the next observable event, or to the next pending action if that comes first.
-    fn step(&mut self) {
-        let Some(due) = self.pending().map(|p| p.time) else {
-            self.idle = self.world.step().is_none();
-            return;
-        };
-        let mut ahead = self.world.clone();
-        match ahead.step() {
-            Some(at) if at <= due => self.world = ahead,
-            _ => {
-                while self.pending().is_some_and(|p| p.time == due) {
-                    self.replay_next();
-                }
-            }
-        }
-        self.idle = false;
-    }
-
     /// Takes a lab action at the current time. Actions recorded after now (undone by a rewind)
     /// belong to another future and are dropped.
     fn act(&mut self, action: LabAction) {
-        self.taken.truncate(self.applied);
-        // Run everything due by now first, so that replaying "advance to t, then act" after a
-        // rewind reaches exactly this state.
-        let now = self.world.now();
-        self.world.advance_to(now);
-        let error = self.world.act(action.clone()).err();
-        self.taken.push(Taken {
-            time: now,
-            action,
-            error: error.clone(),
-        });
-        self.applied = self.taken.len();
-        self.action_error = error;
+        self.action_error = self.timeline.act(action).err();
         self.idle = false;
+    }
+
+    /// The world at the current time.
+    pub fn world(&self) -> &World {
+        self.timeline.world()
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.timeline.now()
+    }
+
+    /// Every lab action taken, in order, with the engine's refusal if it refused (those after
+    /// now, after a rewind, are still recorded until a new action replaces them).
+    pub fn actions(&self) -> &[Taken] {
+        self.timeline.actions()
+    }
+
+    /// The lab as a share link describes it: the manifest `text` loaded, `actions` taken again
+    /// at their times, and the world shown at `time`. A manifest that does not load leaves the
+    /// default lab with the error shown.
+    #[cfg_attr(not(test), allow(dead_code))] // The share link uses `restored`.
+    pub fn restore(text: &str, actions: &[Taken], time: SimTime) -> LabState {
+        LabState::new().restored(text, actions, time)
+    }
+
+    /// [`LabState::restore`] on this state's scenario, seed, runtime and proxy choices.
+    fn restored(self, text: &str, actions: &[Taken], time: SimTime) -> LabState {
+        let mut s = self;
+        s.text = text.to_owned();
+        if s.apply() {
+            for a in actions {
+                s.timeline.seek(a.time);
+                // The refusal, if any, is recorded with the action.
+                let _ = s.timeline.act(a.action.clone());
+            }
+            s.timeline.seek(time);
+            s.action_error = None;
+        }
+        s
+    }
+
+    /// Carries out a transport control.
+    fn control(&mut self, control: Control) {
+        let (playing, idle) =
+            crate::transport::apply(&mut self.timeline, control, self.playing, &mut self.speed);
+        self.playing = playing;
+        self.idle = idle;
+        if !matches!(
+            control,
+            Control::Play | Control::Pause | Control::Toggle | Control::Speed(_)
+        ) {
+            self.action_error = None;
+            self.trace = None;
+        }
     }
 
     /// The pod the detail views show: the selected one while it exists, else the first.
     fn shown_pod(&self) -> Option<ObjectRef> {
         if let Some(sel) = &self.selected
-            && self.world.api().get(sel).is_some()
+            && self.world().api().get(sel).is_some()
         {
             return Some(sel.clone());
         }
-        self.world.list(Kind::Pod).next().map(|o| {
+        self.world().list(Kind::Pod).next().map(|o| {
             let m = o.meta();
             ObjectRef::new(Kind::Pod, &m.namespace, &m.name)
         })
@@ -371,7 +351,7 @@ impl LabState {
     /// first node while it is not scheduled).
     fn target(&self) -> Target {
         let pod = self.shown_pod();
-        let spec = pod.as_ref().and_then(|r| match self.world.api().get(r) {
+        let spec = pod.as_ref().and_then(|r| match self.world().api().get(r) {
             Some(Object::Pod(p)) => Some(p),
             _ => None,
         });
@@ -379,7 +359,7 @@ impl LabState {
             .map(|p| p.spec.containers.iter().map(|c| c.name.clone()).collect())
             .unwrap_or_default();
         let node = spec.and_then(|p| p.spec.node_name.clone()).or_else(|| {
-            self.world
+            self.world()
                 .list(Kind::Node)
                 .next()
                 .map(|n| n.meta().name.clone())
@@ -400,55 +380,6 @@ impl Default for LabState {
 
 // Share links and saved edits (src/share.rs, src/storage.rs).
 impl LabState {
-    /// The simulated time now.
-    pub fn now(&self) -> SimTime {
-        self.world.now()
-    }
-
-    /// The lab actions the current world has taken, with their times, in order.
-    pub fn actions(&self) -> Vec<(SimTime, LabAction)> {
-        self.taken
-            .get(..self.applied)
-            .unwrap_or_default()
-            .iter()
-            .map(|t| (t.time, t.action.clone()))
-            .collect()
-    }
-
-    /// Runs `text` from t = 0 (with the current seed, runtime and proxy choices), takes
-    /// `actions` at their times and advances to `time`: the state a learner reached by doing
-    /// that. Errs (with the world unchanged) when the text does not load.
-    pub fn restore(
-        &mut self,
-        text: &str,
-        mut actions: Vec<(SimTime, LabAction)>,
-        time: SimTime,
-    ) -> Result<(), String> {
-        self.text = text.to_owned();
-        if !self.apply() {
-            return Err(self.error.clone().unwrap_or_default());
-        }
-        // Replay needs times in order; a sort that keeps equal times in order changes nothing
-        // for a state the app made.
-        actions.sort_by_key(|(t, _)| *t);
-        self.taken = actions
-            .into_iter()
-            .map(|(time, action)| Taken {
-                time,
-                action,
-                error: None,
-            })
-            .collect();
-        self.applied = 0;
-        self.advance(time);
-        self.action_error = self
-            .taken
-            .get(..self.applied)
-            .and_then(<[Taken]>::last)
-            .and_then(|t| t.error.clone());
-        Ok(())
-    }
-
     /// Opens `scenario` with `text` (the learner's saved edits). Text that does not load is
     /// kept in the editor with its error, beside the lesson version's world.
     fn open(&mut self, scenario: Scenario, text: String) {
@@ -461,15 +392,21 @@ impl LabState {
         }
     }
 
-    /// What a share link of this state holds.
+    /// What a share link of this state holds: every action recorded (those after now, after
+    /// a rewind, too: the link restores the same future).
     pub fn shared(&self) -> Shared {
+        let actions: Vec<(SimTime, LabAction)> = self
+            .actions()
+            .iter()
+            .map(|t| (t.time, t.action.clone()))
+            .collect();
         Shared {
             v: share::VERSION,
             scenario: self.scenario.id().to_owned(),
             text: self.text.clone(),
-            seed: self.seed,
+            seed: SEED,
             time: self.now().as_millis(),
-            script: share::script_of(&self.actions()),
+            script: share::script_of(&actions),
             runtime: self
                 .setup
                 .map(|s| (s.runtime.name.to_owned(), s.handler.name.to_owned())),
@@ -479,12 +416,18 @@ impl LabState {
         }
     }
 
-    /// The state a share link describes, or why it cannot be rebuilt.
+    /// The state a share link describes (through [`LabState::restore`]'s replay), or why it
+    /// cannot be rebuilt.
     pub fn from_shared(shared: &Shared) -> Result<LabState, String> {
+        if shared.seed != SEED {
+            return Err(format!(
+                "seed {} (this lab runs with seed {SEED})",
+                shared.seed
+            ));
+        }
         let mut s = LabState::new();
         s.scenario = Scenario::from_id(&shared.scenario)
             .ok_or_else(|| format!("unknown scenario {:?}", shared.scenario))?;
-        s.seed = shared.seed;
         if let Some((runtime, handler)) = &shared.runtime {
             s.setup = Some(
                 Setup::named(runtime, handler)
@@ -497,9 +440,19 @@ impl LabState {
                 .ok_or_else(|| format!("unknown IPVS scheduler {scheduler:?}"))?;
             s.proxy = Some((mode, scheduler));
         }
-        let actions = share::actions_of(&shared.script)?;
-        s.restore(&shared.text, actions, SimTime::from_millis(shared.time))?;
-        Ok(s)
+        let actions: Vec<Taken> = share::actions_of(&shared.script)?
+            .into_iter()
+            .map(|(time, action)| Taken {
+                time,
+                action,
+                error: None,
+            })
+            .collect();
+        let s = s.restored(&shared.text, &actions, SimTime::from_millis(shared.time));
+        match &s.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(s),
+        }
     }
 }
 
@@ -561,6 +514,15 @@ impl Reducible for LabState {
                 s.text = scenario.manifest().to_owned();
                 s.apply();
             }
+            LabMsg::Open(scenario, at) => {
+                s.scenario = scenario;
+                s.text = scenario.manifest().to_owned();
+                s.setup = None;
+                s.proxy = None;
+                if s.apply() {
+                    s.timeline.seek(at);
+                }
+            }
             LabMsg::Edit(text) => s.text = text,
             LabMsg::Apply => {
                 s.apply();
@@ -569,9 +531,11 @@ impl Reducible for LabState {
                 s.text = s.scenario.manifest().to_owned();
                 s.apply();
             }
-            LabMsg::Open(scenario, text) => s.open(scenario, text),
-            LabMsg::Play => s.playing = true,
-            LabMsg::Pause => s.playing = false,
+            LabMsg::OpenText(scenario, text) => s.open(scenario, text),
+            LabMsg::Control(c) => s.control(c),
+            LabMsg::Extend => {
+                s.timeline.extend(EXTEND_CHUNKS);
+            }
             LabMsg::Setup(setup) => {
                 let before = s.setup.replace(setup);
                 if !s.apply() {
@@ -585,19 +549,7 @@ impl Reducible for LabState {
                 }
             }
             LabMsg::Trace { from, to } => s.trace(from, to),
-            LabMsg::Tick => {
-                let next = s.world.now().plus_millis(SIM_MS_PER_TICK);
-                s.advance(next);
-            }
-            LabMsg::Step => s.step(),
-            LabMsg::Rewind => {
-                s.world = s.initial.clone();
-                s.applied = 0;
-                s.playing = false;
-                s.idle = false;
-                s.action_error = None;
-                s.trace = None;
-            }
+            LabMsg::Tick => crate::transport::tick(&mut s.timeline, s.speed),
             LabMsg::Select(pod) => s.selected = Some(pod),
             LabMsg::Act(action) => s.act(action),
         }
@@ -623,11 +575,43 @@ fn scroll_to_first_hit() {
     }
 }
 
+/// A request from the page around the lab to load a scenario (a lesson's "open in lab").
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabRequest {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Simulated time to open at.
+    pub at: SimTime,
+    /// The view to show (`None`: keep the current one).
+    pub view: Option<View>,
+    /// Bumped on every request, so that asking for the same scenario again reloads it.
+    pub serial: u32,
+}
+
+/// What the lab reports to the page around it after every change (the course's live diagrams
+/// read it).
+pub struct LabSnapshot {
+    /// The loaded scenario.
+    pub scenario: Scenario,
+    /// The world now.
+    pub world: World,
+    /// The pod the detail views show.
+    pub pod: Option<ObjectRef>,
+    /// The kube-proxy mode and scheduler the views show.
+    pub proxy: ProxyChoice,
+}
+
 /// Props of [`Lab`].
 #[derive(Properties, PartialEq)]
 pub struct LabProps {
     /// UI language.
     pub lang: Lang,
+    /// The last load request from the page (a new `serial` loads again).
+    #[prop_or_default]
+    pub request: Option<LabRequest>,
+    /// Called with the lab's state after every change.
+    #[prop_or_default]
+    pub on_change: Option<Callback<Rc<LabSnapshot>>>,
 }
 
 /// The lab panel.
@@ -661,6 +645,64 @@ pub fn Lab(props: &LabProps) -> Html {
         );
     }
     let previous_logs = use_state(|| false);
+    let view = {
+        let boot = boot.clone();
+        use_state(move || match boot.2.view.as_deref() {
+            Some("kube-proxy") => View::Proxy,
+            _ => View::Node,
+        })
+    };
+    use_effect_with((state.scenario, *view), |(scenario, view)| {
+        // A refusal here is reported by the edits' save above.
+        let _ = storage::save_ui(&UiRecord {
+            schema: storage::SCHEMA,
+            scenario: Some(scenario.id().to_owned()),
+            view: Some(
+                if *view == View::Proxy {
+                    "kube-proxy"
+                } else {
+                    "node"
+                }
+                .to_owned(),
+            ),
+        });
+    });
+    {
+        let state = state.clone();
+        let view = view.clone();
+        use_effect_with(props.request.clone(), move |request| {
+            if let Some(r) = request {
+                state.dispatch(LabMsg::Open(r.scenario, r.at));
+                if let Some(v) = r.view {
+                    view.set(v);
+                }
+            }
+        });
+    }
+    {
+        let on_change = props.on_change.clone();
+        // What the page's diagrams read changes with any of these.
+        let deps = (
+            state.scenario,
+            state.world().now(),
+            state.world().processed_tasks(),
+            state.world().lab_log().len(),
+            state.selected.clone(),
+            state.proxy_choice(),
+            state.setup_names(),
+        );
+        let state = state.clone();
+        use_effect_with(deps, move |_| {
+            if let Some(cb) = on_change {
+                cb.emit(Rc::new(LabSnapshot {
+                    scenario: state.scenario,
+                    world: state.world().clone(),
+                    pod: state.shown_pod(),
+                    proxy: state.proxy_choice(),
+                }));
+            }
+        });
+    }
     {
         let dispatcher = state.dispatcher();
         use_effect_with(state.playing, move |playing| {
@@ -669,10 +711,6 @@ pub fn Lab(props: &LabProps) -> Html {
             move || drop(interval)
         });
     }
-    let send = |make: fn() -> LabMsg| {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(make()))
-    };
     let on_edit = {
         let state = state.clone();
         Callback::from(move |text: String| state.dispatch(LabMsg::Edit(text)))
@@ -689,7 +727,7 @@ pub fn Lab(props: &LabProps) -> Html {
                     notices.set(n);
                 }
                 state.dispatch(match text {
-                    Some(text) => LabMsg::Open(s, text),
+                    Some(text) => LabMsg::OpenText(s, text),
                     None => LabMsg::Scenario(s),
                 });
             }
@@ -729,28 +767,6 @@ pub fn Lab(props: &LabProps) -> Html {
         let state = state.clone();
         Callback::from(move |s: Setup| state.dispatch(LabMsg::Setup(s)))
     };
-    let view = {
-        let boot = boot.clone();
-        use_state(move || match boot.2.view.as_deref() {
-            Some("kube-proxy") => View::Proxy,
-            _ => View::Node,
-        })
-    };
-    use_effect_with((state.scenario, *view), |(scenario, view)| {
-        // A refusal here is reported by the edits' save above.
-        let _ = storage::save_ui(&UiRecord {
-            schema: storage::SCHEMA,
-            scenario: Some(scenario.id().to_owned()),
-            view: Some(
-                if *view == View::Proxy {
-                    "kube-proxy"
-                } else {
-                    "node"
-                }
-                .to_owned(),
-            ),
-        });
-    });
     let proxy_ui = use_proxy_ui();
     // A new trace scrolls the rules text to its first highlighted line.
     use_effect_with(
@@ -773,18 +789,51 @@ pub fn Lab(props: &LabProps) -> Html {
     };
     // The error of the last traffic action, shown beside the traffic form.
     let traffic_error = state
-        .taken
-        .get(..state.applied)
+        .actions()
+        .get(..state.timeline.applied())
         .and_then(<[Taken]>::last)
         .filter(|t| matches!(t.action, LabAction::Traffic(_)))
         .and_then(|t| t.error.clone());
-    let rows = pod_rows(&state.world);
+    // The transport: markers change only when more is computed or an action is taken.
+    let markers = {
+        let timeline = state.timeline.clone();
+        use_memo(
+            (
+                state.timeline.computed(),
+                state.timeline.horizon(),
+                state.timeline.actions().len(),
+            ),
+            move |_| Rc::new(timeline.markers()),
+        )
+    };
+    let preview = (!state.playing).then(|| state.timeline.preview()).flatten();
+    let on_control = {
+        let state = state.clone();
+        Callback::from(move |c: Control| state.dispatch(LabMsg::Control(c)))
+    };
+    // Checkpoints up to the horizon are computed in the background, a chunk at a time.
+    {
+        let dispatcher = state.dispatcher();
+        let pending = state.timeline.computed() < state.timeline.horizon();
+        use_effect_with((state.timeline.computed(), pending), move |(_, pending)| {
+            let timeout = pending.then(|| {
+                gloo_timers::callback::Timeout::new(EXTEND_DELAY_MS, move || {
+                    dispatcher.dispatch(LabMsg::Extend)
+                })
+            });
+            move || drop(timeout)
+        });
+    }
+    let rows = pod_rows(state.world());
     let shown = state.shown_pod();
-    let events = state.world.events().all();
+    let (kubectl_ui, events_ui, diagram_ui) = (use_kubectl_ui(), use_events_ui(), use_diagram_ui());
+    let on_select = {
+        let state = state.clone();
+        Callback::from(move |pod: ObjectRef| state.dispatch(LabMsg::Select(pod)))
+    };
     html! {
         <section class="lab" data-testid="lab" aria-label={t(lang, Key::LabHeading)}>
             <h2>{ t(lang, Key::LabHeading) }</h2>
-            <p class="intro">{ t(lang, Key::LabIntro) }</p>
             <div class="lab-grid">
                 <div class="editor">
                     <label for="scenario">{ t(lang, Key::Scenario) }</label>
@@ -802,18 +851,9 @@ pub fn Lab(props: &LabProps) -> Html {
                     { compare_panel(lang, &state.text, &compare_ui) }
                 </div>
                 <div class="views">
-                    <div class="transport" role="toolbar">
-                        if state.playing {
-                            <button data-testid="pause" onclick={send(|| LabMsg::Pause)}>{ t(lang, Key::Pause) }</button>
-                        } else {
-                            <button data-testid="play" onclick={send(|| LabMsg::Play)}>{ t(lang, Key::Play) }</button>
-                        }
-                        <button data-testid="step" onclick={send(|| LabMsg::Step)}>{ t(lang, Key::Step) }</button>
-                        <button data-testid="rewind" onclick={send(|| LabMsg::Rewind)}>{ t(lang, Key::Rewind) }</button>
-                        <span class="clock">{ t(lang, Key::Time) }{ ": " }
-                            <output data-testid="sim-time">{ state.world.now().to_string() }</output></span>
-                        if state.idle { <span class="idle">{ t(lang, Key::Idle) }</span> }
-                    </div>
+                    <Transport {lang} playing={state.playing} idle={state.idle} now={state.now()}
+                        horizon={state.timeline.horizon()} computed={state.timeline.computed()}
+                        speed={state.speed} preview={preview} markers={(*markers).clone()} {on_control} />
                     <h3>{ t(lang, Key::Pods) }</h3>
                     <div class="table-scroll">
                     <table data-testid="pods-table" class="kubectl">
@@ -851,20 +891,9 @@ pub fn Lab(props: &LabProps) -> Html {
                     </table>
                     </div>
                     <ActionPanel {lang} target={state.target()} error={state.action_error.clone()} on_act={on_act.clone()} />
-                    { taken_list(lang, &state.taken, state.applied) }
-                    <h3>{ t(lang, Key::Events) }</h3>
-                    if events.is_empty() { <p class="empty">{ t(lang, Key::NoEvents) }</p> }
-                    <ol data-testid="events" class="events">
-                        { for events.iter().map(|e| html! {
-                            <li class={classes!("event", format!("{:?}", e.type_).to_lowercase())}>
-                                <time>{ e.time.to_string() }</time>
-                                <span class="type">{ format!("{:?}", e.type_) }</span>
-                                <span class="reason">{ &e.reason }</span>
-                                <span class="object">{ e.object.to_string() }</span>
-                                <span class="message">{ &e.message }</span>
-                            </li>
-                        }) }
-                    </ol>
+                    { taken_list(lang, state.timeline.actions(), state.timeline.applied()) }
+                    { kubectl_panel(lang, state.world(), &kubectl_ui) }
+                    { events_panel(lang, state.world(), &events_ui) }
                 </div>
             </div>
             <div class="tabs view-tabs" role="tablist" aria-label={t(lang, Key::LabViews)}>
@@ -882,16 +911,17 @@ pub fn Lab(props: &LabProps) -> Html {
                 }) }
             </div>
             <div role="tabpanel" id="lab-view" aria-labelledby={if *view == View::Node { "view-tab-node" } else { "view-tab-kube-proxy" }}>
+                { node_diagram(lang, state.world(), &diagram_ui, shown.as_ref(), on_select) }
                 if *view == View::Node {
                     <div class="cri-views">
-                        { cri_calls_panel(lang, &state.world, &cri_ui) }
-                        { crictl_panel(lang, &state.world, state.target().node.as_deref(), &cri_ui) }
+                        { cri_calls_panel(lang, state.world(), &cri_ui) }
+                        { crictl_panel(lang, state.world(), state.target().node.as_deref(), &cri_ui) }
                     </div>
-                    { pod_detail(lang, &state.world, shown.as_ref(), *previous_logs, on_previous) }
+                    { pod_detail(lang, state.world(), shown.as_ref(), *previous_logs, on_previous) }
                 } else {
                     { proxy_views(&ProxyProps {
                         lang,
-                        world: &state.world,
+                        world: state.world(),
                         choice: state.proxy_choice(),
                         trace: state.trace.as_ref(),
                         traffic_error: traffic_error.as_deref(),
@@ -921,7 +951,7 @@ mod tests {
     }
 
     fn report(s: &LabState) -> String {
-        run_report(&s.world).to_string()
+        run_report(s.world()).to_string()
     }
 
     #[wasm_bindgen_test]
@@ -940,37 +970,39 @@ mod tests {
         }));
         msgs.extend(ticks(30));
         let first = reduce(Rc::new(LabState::new()), msgs);
-        assert_eq!(first.taken.len(), 2);
-        assert!(first.taken.iter().all(|t| t.error.is_none()));
+        assert_eq!(first.timeline.actions().len(), 2);
+        assert!(first.timeline.actions().iter().all(|t| t.error.is_none()));
 
-        let rewound = reduce(first.clone(), vec![LabMsg::Rewind]);
-        assert_eq!(rewound.applied, 0);
-        assert_eq!(rewound.world.now(), SimTime::ZERO);
+        let rewound = reduce(first.clone(), vec![LabMsg::Control(Control::Rewind)]);
+        assert_eq!(rewound.timeline.applied(), 0);
+        assert_eq!(rewound.world().now(), SimTime::ZERO);
         let again = reduce(rewound, ticks(38));
-        assert_eq!(again.applied, 2);
-        assert_eq!(again.world.now(), first.world.now());
+        assert_eq!(again.timeline.applied(), 2);
+        assert_eq!(again.world().now(), first.world().now());
         assert_eq!(report(&again), report(&first));
-        assert_eq!(again.world.lab_log(), first.world.lab_log());
+        assert_eq!(again.world().lab_log(), first.world().lab_log());
     }
 
     #[wasm_bindgen_test]
     fn steps_stop_at_a_replayed_action() {
-        let mut msgs: Vec<LabMsg> = (0..5).map(|_| LabMsg::Step).collect();
+        let mut msgs: Vec<LabMsg> = (0..5).map(|_| LabMsg::Control(Control::Step)).collect();
         msgs.push(LabMsg::Act(LabAction::Exit {
             pod: nginx(),
             container: None,
             code: 1,
         }));
-        msgs.extend((0..10).map(|_| LabMsg::Step));
+        msgs.extend((0..10).map(|_| LabMsg::Control(Control::Step)));
         let first = reduce(Rc::new(LabState::new()), msgs);
         let again = reduce(
             first.clone(),
-            std::iter::once(LabMsg::Rewind)
-                .chain((0..16).map(|_| LabMsg::Step))
+            // The action was taken at the fifth step's time, so the replayed fifth step takes
+            // it too (the state at a time includes the actions recorded for it): 5 + 10 steps.
+            std::iter::once(LabMsg::Control(Control::Rewind))
+                .chain((0..15).map(|_| LabMsg::Control(Control::Step)))
                 .collect(),
         );
-        assert_eq!(again.applied, 1);
-        assert_eq!(again.world.now(), first.world.now());
+        assert_eq!(again.timeline.applied(), 1);
+        assert_eq!(again.world().now(), first.world().now());
         assert_eq!(report(&again), report(&first));
     }
 
@@ -985,7 +1017,7 @@ mod tests {
             })],
         );
         assert!(s.action_error.is_some());
-        assert_eq!(s.taken.len(), 1);
+        assert_eq!(s.timeline.actions().len(), 1);
         let s = reduce(
             s,
             vec![LabMsg::Act(LabAction::DeletePod {
@@ -1009,7 +1041,7 @@ mod tests {
                 LabMsg::Act(LabAction::NodeNotReady {
                     node: "node-1".to_owned(),
                 }),
-                LabMsg::Rewind,
+                LabMsg::Control(Control::Rewind),
                 LabMsg::Select(nginx()),
                 LabMsg::Act(LabAction::DeletePod {
                     pod: nginx(),
@@ -1017,9 +1049,12 @@ mod tests {
                 }),
             ],
         );
-        assert_eq!(s.taken.len(), 1);
-        assert_eq!(s.applied, 1);
-        assert!(matches!(s.taken[0].action, LabAction::DeletePod { .. }));
+        assert_eq!(s.timeline.actions().len(), 1);
+        assert_eq!(s.timeline.applied(), 1);
+        assert!(matches!(
+            s.timeline.actions()[0].action,
+            LabAction::DeletePod { .. }
+        ));
     }
 
     #[wasm_bindgen_test]
@@ -1040,7 +1075,7 @@ mod tests {
         assert_eq!(s.setup_names(), ("containerd", "runsc"));
         assert!(s.text.contains("nginx:1.27 "), "the editor text is kept");
         let run = s
-            .world
+            .world()
             .cri_calls()
             .iter()
             .find(|c| c.method == "RunPodSandbox");
@@ -1075,10 +1110,10 @@ mod tests {
             ],
         );
         assert!(s.error.is_none(), "{:?}", s.error);
-        assert_eq!(s.world.now(), SimTime::ZERO);
+        assert_eq!(s.world().now(), SimTime::ZERO);
         assert_eq!(s.proxy_choice(), (Mode::Ipvs, Scheduler::Sh));
         let configs: Vec<_> = s
-            .world
+            .world()
             .proxies()
             .values()
             .map(|p| {
@@ -1123,13 +1158,13 @@ mod tests {
         let traced = s.trace.clone().expect("a trace");
         let trace = traced.result.expect("the trace walks");
         assert_eq!(traced.time, SimTime::from_secs(30));
-        assert_eq!(s.taken.len(), 1);
-        let LabAction::Traffic(spec) = &s.taken[0].action else {
-            panic!("a traffic action, got {:?}", s.taken[0].action);
+        assert_eq!(s.timeline.actions().len(), 1);
+        let LabAction::Traffic(spec) = &s.timeline.actions()[0].action else {
+            panic!("a traffic action, got {:?}", s.timeline.actions()[0].action);
         };
         assert_eq!((spec.requests, spec.to.as_str()), (1, "web"));
         // The live world's request is the traced connection: same outcome, same backend.
-        let run = s.world.traffic().last().expect("a traffic run");
+        let run = s.world().traffic().last().expect("a traffic run");
         assert_eq!(run.results.len(), 1);
         assert_eq!(run.results[0].outcome, trace.outcome);
         assert_eq!(
@@ -1138,10 +1173,10 @@ mod tests {
         );
 
         // Rewind clears the trace; replaying takes the request again, identically.
-        let rewound = reduce(s.clone(), vec![LabMsg::Rewind]);
+        let rewound = reduce(s.clone(), vec![LabMsg::Control(Control::Rewind)]);
         assert!(rewound.trace.is_none());
         let again = reduce(rewound, (0..31).map(|_| LabMsg::Tick).collect());
-        assert_eq!(again.world.traffic(), s.world.traffic());
+        assert_eq!(again.world().traffic(), s.world().traffic());
 
         // A trace that cannot start is shown, and nothing is sent.
         let failed = reduce(
@@ -1152,7 +1187,25 @@ mod tests {
             }],
         );
         assert!(failed.trace.as_ref().is_some_and(|t| t.result.is_err()));
-        assert_eq!(failed.taken.len(), 1);
+        assert_eq!(failed.timeline.actions().len(), 1);
+    }
+
+    #[wasm_bindgen_test]
+    fn restore_rebuilds_the_same_lab() {
+        let mut msgs: Vec<LabMsg> = (0..8).map(|_| LabMsg::Tick).collect();
+        msgs.push(LabMsg::Act(LabAction::Exit {
+            pod: nginx(),
+            container: None,
+            code: 1,
+        }));
+        msgs.extend((0..5).map(|_| LabMsg::Tick));
+        msgs.push(LabMsg::Control(Control::StepBack));
+        let first = reduce(Rc::new(LabState::new()), msgs);
+        assert_eq!(first.actions().len(), 1);
+        let restored = LabState::restore(&first.text, first.actions(), first.now());
+        assert_eq!(restored.now(), first.now());
+        assert_eq!(report(&restored), report(&first));
+        assert_eq!(restored.actions(), first.actions());
     }
 
     #[wasm_bindgen_test]
@@ -1168,8 +1221,9 @@ mod tests {
             path: "/".to_owned(),
             status: 503,
         }));
-        msgs.extend((0..7).map(|_| LabMsg::Step));
+        msgs.extend((0..7).map(|_| LabMsg::Control(Control::Step)));
         let s = reduce(Rc::new(LabState::new()), msgs);
+        assert_eq!(s.actions().len(), 1);
         let code = share::encode(&s.shared());
         let shared = share::decode(&code).expect("the link decodes");
         let again = LabState::from_shared(&shared).expect("the link restores");
@@ -1178,9 +1232,9 @@ mod tests {
         assert_eq!(again.scenario, Scenario::ServiceWeb);
         assert_eq!(again.proxy_choice(), (Mode::Ipvs, Scheduler::Rr));
         assert_eq!(report(&again), report(&s));
-        assert_eq!(again.world.events().all(), s.world.events().all());
+        assert_eq!(again.world().events().all(), s.world().events().all());
 
-        // A link whose YAML does not load is an error, not a panic.
+        // A link whose YAML does not load, or names an unknown scenario, is an error.
         let broken = Shared {
             text: "kind: [".to_owned(),
             ..shared.clone()
@@ -1206,8 +1260,8 @@ mod tests {
             ],
         );
         assert!(s.error.is_none());
-        assert!(s.taken.is_empty());
-        assert_eq!(s.world.now(), SimTime::ZERO);
+        assert!(s.timeline.actions().is_empty());
+        assert_eq!(s.world().now(), SimTime::ZERO);
         assert_eq!(
             s.shown_pod(),
             Some(ObjectRef::new(Kind::Pod, "default", "liveness-http"))

@@ -8,6 +8,13 @@
 //! - `pod_lifecycle_per_s`: pods per second from creation to Ready for
 //!   `nodelab_engine::bench::run_pod_lifecycle()` (1,000 pods on 20 nodes).
 //!
+//! - Browser numbers, measured in one headless-Chromium run (`tests/e2e/bench/measure.mjs`,
+//!   which documents each precisely) against the release `dist/` and a hello-world Yew page
+//!   built the same way (`bench/hello`, into `target/bench-hello`), both served on 127.0.0.1:
+//!   `cold_load_ms`, `cold_load_ratio_vs_hello`, `step_update_ms`, `scrub_ms` (not measurable
+//!   while the page has no `[data-testid=scrubber]`: value `null`, status `n/a`) and
+//!   `transfer_gzip_kb` (every response of a first load, each gzipped -9, summed).
+//!
 //! Speed is only meaningful optimized, so a debug build of xtask re-runs itself with `--release`.
 
 use std::fs;
@@ -20,7 +27,7 @@ use serde_json::json;
 
 use crate::dist;
 use crate::proc::{self, cmd, root};
-use crate::setup;
+use crate::{server, setup};
 
 /// Which direction is good for a metric.
 #[derive(Clone, Copy)]
@@ -35,8 +42,8 @@ enum Better {
 struct Metric {
     /// Stable name.
     name: &'static str,
-    /// Measured value.
-    value: f64,
+    /// Measured value; `None` when it could not be measured (printed `n/a`, JSON `null`).
+    value: Option<f64>,
     /// Unit of `value` and `target`.
     unit: &'static str,
     /// The value to stay on the good side of.
@@ -47,11 +54,12 @@ struct Metric {
 
 impl Metric {
     /// Whether the value meets the target.
-    fn meets_target(&self) -> bool {
-        match self.better {
-            Better::Lower => self.value <= self.target,
-            Better::Higher => self.value >= self.target,
-        }
+    fn meets_target(&self) -> Option<bool> {
+        let value = self.value?;
+        Some(match self.better {
+            Better::Lower => value <= self.target,
+            Better::Higher => value >= self.target,
+        })
     }
 }
 
@@ -69,26 +77,34 @@ pub fn run() -> Result<(), String> {
             "bench",
         ]));
     }
-    let metrics = [
+    let mut metrics = vec![
         wasm_gzip_kb()?,
         engine_events_per_s(),
         pod_lifecycle_per_s(),
         iptables_rules_5000x10_ms(),
     ];
+    metrics.extend(browser_metrics()?);
 
     println!(
         "{:<26} {:>14} {:<10} {:>10}  status",
         "name", "value", "unit", "target"
     );
     for m in &metrics {
-        let status = if m.meets_target() { "ok" } else { "MISSED" };
+        let status = match m.meets_target() {
+            Some(true) => "ok",
+            Some(false) => "MISSED",
+            None => "n/a",
+        };
         let (op, prec) = match m.better {
             Better::Lower => ("<=", 1),
             Better::Higher => (">=", 0),
         };
+        let value = m
+            .value
+            .map_or_else(|| "n/a".to_owned(), |v| format!("{v:.prec$}"));
         println!(
-            "{:<26} {:>14.prec$} {:<10} {op}{:>8}  {status}",
-            m.name, m.value, m.unit, m.target
+            "{:<26} {:>14} {:<10} {op}{:>8}  {status}",
+            m.name, value, m.unit, m.target
         );
     }
 
@@ -124,7 +140,7 @@ fn wasm_gzip_kb() -> Result<Metric, String> {
     let gzipped = encoder.finish().map_err(|err| format!("gzip: {err}"))?;
     Ok(Metric {
         name: "wasm_gzip_kb",
-        value: (gzipped.len() as f64 / 1024.0 * 10.0).round() / 10.0,
+        value: Some((gzipped.len() as f64 / 1024.0 * 10.0).round() / 10.0),
         unit: "KiB",
         target: 350.0,
         better: Better::Lower,
@@ -153,7 +169,7 @@ fn engine_events_per_s() -> Metric {
         .fold(0.0, f64::max);
     Metric {
         name: "engine_events_per_s",
-        value: best.round(),
+        value: Some(best.round()),
         unit: "events/s",
         target: 100_000.0,
         better: Better::Higher,
@@ -176,7 +192,7 @@ fn pod_lifecycle_per_s() -> Metric {
         .fold(0.0, f64::max);
     Metric {
         name: "pod_lifecycle_per_s",
-        value: best.round(),
+        value: Some(best.round()),
         unit: "pods/s",
         target: 50_000.0,
         better: Better::Higher,
@@ -199,9 +215,59 @@ fn iptables_rules_5000x10_ms() -> Metric {
         .fold(f64::INFINITY, f64::min);
     Metric {
         name: "iptables_rules_5000x10_ms",
-        value: (best * 10.0).round() / 10.0,
+        value: Some((best * 10.0).round() / 10.0),
         unit: "ms",
         target: 100.0,
         better: Better::Lower,
     }
+}
+
+/// Builds the hello-world baseline (`bench/hello`) with Trunk in release, as the app is built.
+fn build_hello() -> Result<PathBuf, String> {
+    let out = root().join("target/bench-hello");
+    proc::run(
+        cmd("trunk")
+            .current_dir(root().join("bench/hello"))
+            .args(["build", "--release", "--public-url", "/", "--dist"])
+            .arg(&out),
+    )?;
+    Ok(out)
+}
+
+/// Serves the release `dist/` and the hello page, runs `tests/e2e/bench/measure.mjs` in
+/// headless Chromium and reads its JSON.
+fn browser_metrics() -> Result<Vec<Metric>, String> {
+    setup::run(setup::Scope::All)?;
+    let hello = build_hello()?;
+    let app_addr = server::spawn(&root().join("dist"), "/")?;
+    let hello_addr = server::spawn(&hello, "/")?;
+    let (status, out) = proc::run_tee(
+        cmd("node")
+            .current_dir(root().join("tests/e2e"))
+            .arg("bench/measure.mjs")
+            .args(["--app", &format!("http://{app_addr}/")])
+            .args(["--hello", &format!("http://{hello_addr}/")]),
+    )?;
+    if !status.success() {
+        return Err(format!("bench/measure.mjs failed ({status})"));
+    }
+    let json: serde_json::Value = out
+        .lines()
+        .find_map(|line| serde_json::from_str(line.trim()).ok())
+        .ok_or("bench/measure.mjs printed no JSON")?;
+    let get = |name: &str| json.get(name).and_then(serde_json::Value::as_f64);
+    let metric = |name: &'static str, unit: &'static str, target: f64| Metric {
+        name,
+        value: get(name),
+        unit,
+        target,
+        better: Better::Lower,
+    };
+    Ok(vec![
+        metric("cold_load_ms", "ms", 1000.0),
+        metric("cold_load_ratio_vs_hello", "x", 1.5),
+        metric("step_update_ms", "ms", 16.0),
+        metric("scrub_ms", "ms", 50.0),
+        metric("transfer_gzip_kb", "KiB", 500.0),
+    ])
 }

@@ -317,6 +317,11 @@ pub fn run() -> ExitCode {
                 "cri.test.mjs",
                 "proxy.test.mjs",
                 "editor.test.mjs",
+                "views.test.mjs",
+                "course.test.mjs",
+                "offline.test.mjs",
+                "a11y.test.mjs",
+                "transport.test.mjs",
             ],
         );
     } else {
@@ -332,7 +337,7 @@ pub fn run() -> ExitCode {
             "browser smoke tests at /nodelab/",
             &sub_dist,
             "/nodelab/",
-            &["smoke.test.mjs"],
+            &["smoke.test.mjs", "offline.test.mjs"],
         );
     } else {
         tally.blocked(

@@ -129,11 +129,53 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Validate a lessons folder: every scenario parses and runs.
+    /// Simulate, then list objects as `kubectl get` prints them.
+    Get {
+        /// `pods` (`po`), `svc` (`services`) or `endpointslices`.
+        resource: String,
+        /// Multi-document YAML files: Kubernetes objects plus an optional Lab.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format: only `wide` (extra columns).
+        #[arg(short = 'o', long = "output")]
+        output: Option<String>,
+        /// The namespace to list.
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        /// List every namespace (adds a NAMESPACE column).
+        #[arg(short = 'A', long = "all-namespaces")]
+        all_namespaces: bool,
+        /// Simulated time to look at (e.g. 60s, 5m).
+        #[arg(long, default_value = "5m")]
+        until: String,
+        /// Seed of the run's random generator.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Simulate, then show one object as `kubectl describe` does (`pod/NAME`).
+    Describe {
+        /// `pod/NAME`, `pods/NAME` or `pod/NAMESPACE/NAME`.
+        object: String,
+        /// Multi-document YAML files: Kubernetes objects plus an optional Lab.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Simulated time to look at (e.g. 60s, 5m).
+        #[arg(long, default_value = "5m")]
+        until: String,
+        /// Seed of the run's random generator.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Validate a lessons folder (`nodelab check lessons [DIR]`): every file parses, every
+    /// scenario runs, every question is complete in both languages, every predict answer is
+    /// computed by the engine; ends with `sections: N, labs: N, questions: N (predict: N)`.
     Check {
-        /// The lessons folder.
-        #[arg(default_value = "lessons")]
-        dir: PathBuf,
+        /// `lessons` and then the folder (default `lessons`); a lone folder also works.
+        #[arg(num_args = 0..=2, value_name = "lessons [DIR]")]
+        args: Vec<String>,
+        /// Also print each predict-question's computed answer.
+        #[arg(long)]
+        answers: bool,
     },
 }
 
@@ -281,15 +323,65 @@ fn main() -> ExitCode {
             at,
             seed,
         } => report(trace(&files, &from, &to, &at, seed)),
-        Command::Check { dir } => {
-            let report = nodelab_content::check(&dir);
-            println!("{report}");
-            if report.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+        Command::Get {
+            resource,
+            files,
+            output,
+            namespace,
+            all_namespaces,
+            until,
+            seed,
+        } => {
+            let namespace = (!all_namespaces).then_some(namespace);
+            report(get(
+                &resource,
+                &files,
+                output.as_deref(),
+                namespace.as_deref(),
+                &until,
+                seed,
+            ))
         }
+        Command::Describe {
+            object,
+            files,
+            until,
+            seed,
+        } => report(describe(&object, &files, &until, seed)),
+        Command::Check { args, answers } => check(&args, answers),
+    }
+}
+
+/// `nodelab check lessons [DIR]`: problems and warnings on stderr, then (with `--answers`)
+/// the computed answers and the summary line on stdout; exit 2 on problems.
+fn check(args: &[String], answers: bool) -> ExitCode {
+    let dir = match args {
+        [] => "lessons",
+        [what, dir] if what == "lessons" => dir.as_str(),
+        [dir] => dir.as_str(),
+        [what, _] => {
+            eprintln!("nodelab check: expected `lessons [DIR]`, got {what:?}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        _ => "lessons",
+    };
+    let report = nodelab_content::check_dir(Path::new(dir));
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    for p in &report.problems {
+        eprintln!("{p}");
+    }
+    if answers {
+        for (id, answer) in &report.answers {
+            println!("{id}: {answer}");
+        }
+    }
+    println!("{}", report.summary());
+    if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
     }
 }
 
@@ -473,6 +565,79 @@ fn trace(
         .trace(&source, to)
         .map_err(|e| vec![format!("nodelab: {e}")])?;
     Ok(trace.render())
+}
+
+/// Loads the files and simulates them to `until` (a duration).
+fn simulate(files: &[PathBuf], until: &str, seed: Option<u64>) -> Result<World, Vec<String>> {
+    let until = parse_duration(until).map_err(|e| vec![format!("nodelab: --until: {e}")])?;
+    let mut manifests = Vec::new();
+    for file in files {
+        manifests.extend(load(file)?);
+    }
+    let mut world = World::from_manifests(&manifests, seed).map_err(|e| vec![e.to_string()])?;
+    world.advance_to(SimTime::from_millis(until));
+    Ok(world)
+}
+
+/// `nodelab get RESOURCE FILE... [-o wide]`: `kubectl get` at `until`.
+fn get(
+    resource: &str,
+    files: &[PathBuf],
+    output: Option<&str>,
+    namespace: Option<&str>,
+    until: &str,
+    seed: Option<u64>,
+) -> Result<String, Vec<String>> {
+    use nodelab_engine::report::kubectl::{Resource, get};
+    let Some(resource) = Resource::parse(resource) else {
+        // kubectl's wording for a resource type it does not know.
+        return Err(vec![format!(
+            "nodelab get: the server doesn't have a resource type {resource:?} (nodelab lists pods, svc and endpointslices)"
+        )]);
+    };
+    let wide = match output {
+        None => false,
+        Some("wide") => true,
+        Some(other) => {
+            return Err(vec![format!(
+                "nodelab get: -o {other:?}: unable to match a printer (nodelab supports -o wide)"
+            )]);
+        }
+    };
+    let world = simulate(files, until, seed)?;
+    Ok(get(&world, resource, namespace, wide).render(namespace))
+}
+
+/// `nodelab describe pod/NAME FILE...`: `kubectl describe pod` at `until`.
+fn describe(
+    object: &str,
+    files: &[PathBuf],
+    until: &str,
+    seed: Option<u64>,
+) -> Result<String, Vec<String>> {
+    let Some((kind, rest)) = object.split_once('/') else {
+        return Err(vec![format!(
+            "nodelab describe: {object:?}: expected pod/NAME (or pod/NAMESPACE/NAME)"
+        )]);
+    };
+    if !matches!(kind, "pod" | "pods" | "po") {
+        return Err(vec![format!(
+            "nodelab describe: {kind:?}: nodelab describes pods only (pod/NAME)"
+        )]);
+    }
+    if rest.is_empty() {
+        return Err(vec![format!(
+            "nodelab describe: {object:?}: expected pod/NAME (or pod/NAMESPACE/NAME)"
+        )]);
+    }
+    let world = simulate(files, until, seed)?;
+    let key = pod_ref(rest);
+    describe_pod(&world, &key).ok_or_else(|| {
+        vec![format!(
+            "Error from server (NotFound): pods {:?} not found",
+            key.name
+        )]
+    })
 }
 
 fn load(file: &Path) -> Result<Vec<Manifest>, Vec<String>> {

@@ -17,6 +17,7 @@ pub mod quantity;
 pub mod service;
 pub mod storage;
 pub mod validation;
+mod value_de;
 pub mod yaml;
 
 pub use decode::{Document, Manifest, SourceError, decode_manifests};

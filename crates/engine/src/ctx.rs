@@ -4,7 +4,7 @@
 use crate::api::ObjectRef;
 use crate::apiserver::ApiServer;
 use crate::cri::CriCall;
-use crate::events::{Event, EventLog, EventType};
+use crate::events::{Cause, Event, EventLog, EventType};
 use crate::rng::SimRng;
 use crate::sched::EventQueue;
 use crate::time::SimTime;
@@ -26,10 +26,12 @@ pub struct Ctx<'a> {
     pub queue: &'a mut EventQueue<Task>,
     /// The one random generator.
     pub rng: &'a mut SimRng,
+    /// The lab action being taken (its index in `World::lab_log`), if any.
+    pub action: Option<usize>,
 }
 
 impl Ctx<'_> {
-    /// Records an event from `source` (on `host`, for node components).
+    /// Records an event from `source` (on `host`, for node components); returns its index.
     pub fn event(
         &mut self,
         type_: EventType,
@@ -38,7 +40,22 @@ impl Ctx<'_> {
         message: String,
         source: &str,
         host: Option<&str>,
-    ) {
+    ) -> usize {
+        self.event_caused(type_, object, reason, message, source, host, None)
+    }
+
+    /// Records an event with its cause; returns its index.
+    #[allow(clippy::too_many_arguments)]
+    pub fn event_caused(
+        &mut self,
+        type_: EventType,
+        object: &ObjectRef,
+        reason: &str,
+        message: String,
+        source: &str,
+        host: Option<&str>,
+        cause: Option<Cause>,
+    ) -> usize {
         self.events.record(Event {
             time: self.now,
             type_,
@@ -47,7 +64,8 @@ impl Ctx<'_> {
             message,
             source: source.to_owned(),
             host: host.map(str::to_owned),
-        });
+            cause,
+        })
     }
 
     /// Writes a journal line for `node`'s `unit` about `pod`.

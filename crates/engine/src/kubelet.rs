@@ -28,7 +28,7 @@ use crate::cri::process::shell::ExecResult;
 use crate::cri::runtime::{ContainerState, PodEnv, Runtime, RuntimeContainer};
 use crate::cri::{CriCall, CriService};
 use crate::ctx::Ctx;
-use crate::events::EventType;
+use crate::events::{Cause, EventType};
 use crate::lab::LabAction;
 use crate::scheduler::set_condition_in;
 use crate::time::{SimTime, go_duration};
@@ -135,6 +135,15 @@ struct ContainerRecord {
     attempts: u32,
     /// Probe workers.
     probes: Vec<ProbeWorker>,
+    /// The lab action that last changed an instance's process: (instance id, action index).
+    altered: Option<(String, usize)>,
+    /// The kubelet's kill of an instance: (instance id, `Killing` event index).
+    killed: Option<(String, usize)>,
+    /// Why a failed liveness or startup verdict asks for a kill (the `Unhealthy` event that
+    /// reached the failure threshold).
+    probe_kill_cause: Option<Cause>,
+    /// Why the last instance exited.
+    exit_cause: Option<Cause>,
 }
 
 impl ContainerRecord {
@@ -412,6 +421,7 @@ impl Kubelet {
                     ids: Vec::new(),
                     attempts: 0,
                     probes,
+                    ..ContainerRecord::default()
                 },
             );
         }
@@ -452,6 +462,25 @@ impl Kubelet {
             },
         );
         self.queue_sync(ctx, key, 0);
+    }
+
+    /// What made an instance's process behave as it does: the lab action that changed it,
+    /// or else its image.
+    fn process_cause(&self, key: &ObjectRef, container: &str, id: &str) -> Cause {
+        let w = self.workers.get(key);
+        match w
+            .and_then(|w| w.containers.get(container))
+            .and_then(|r| r.altered.as_ref())
+        {
+            Some((altered, index)) if altered == id => Cause::Action { index: *index },
+            _ => Cause::Image {
+                container: container.to_owned(),
+                image: w
+                    .and_then(|w| w.pod.all_containers().find(|c| c.name == container))
+                    .and_then(|c| c.image.clone())
+                    .unwrap_or_default(),
+            },
+        }
     }
 
     fn pod_of(&self, key: &ObjectRef) -> Option<Rc<Pod>> {
@@ -558,9 +587,9 @@ impl Kubelet {
         let action = self.next_action(ctx, key, &pod, &mut errors);
         match action {
             Some(Action::Start(name)) => self.start_container(ctx, key, &pod, &name),
-            Some(Action::Kill(name, message, grace)) => {
+            Some(Action::Kill(name, message, grace, cause)) => {
                 let id = self.current_id(key, &name).unwrap_or_default();
-                self.kill(ctx, key, vec![(name, id)], grace, Some(message));
+                self.kill_caused(ctx, key, vec![(name, id)], grace, Some(message), cause);
             }
             None => {}
         }
@@ -620,6 +649,11 @@ impl Kubelet {
                     .and_then(|p| p.termination_grace_period_seconds)
                     .or(pod.spec.termination_grace_period_seconds)
                     .unwrap_or(30);
+                let cause = self
+                    .workers
+                    .get(key)
+                    .and_then(|w| w.containers.get(&c.name))
+                    .and_then(|r| r.probe_kill_cause.clone());
                 return Some(Action::Kill(
                     c.name.clone(),
                     format!(
@@ -627,6 +661,7 @@ impl Kubelet {
                         c.name
                     ),
                     grace,
+                    cause,
                 ));
             }
         }
@@ -650,8 +685,12 @@ impl Kubelet {
                 "back-off {d} restarting failed container={name} pod={}",
                 format_pod(pod)
             );
-            self.event(
-                ctx,
+            let cause = self
+                .workers
+                .get(key)
+                .and_then(|w| w.containers.get(name))
+                .and_then(|r| r.exit_cause.clone());
+            ctx.event_caused(
                 EventType::Warning,
                 key,
                 "BackOff",
@@ -659,6 +698,9 @@ impl Kubelet {
                     "Back-off restarting failed container {name} in pod {}",
                     format_pod(pod)
                 ),
+                "kubelet",
+                Some(&self.node),
+                cause,
             );
             let backoff_ms = self.backoff.get(&bkey);
             if let Some(w) = self.workers.get_mut(key) {
@@ -1636,6 +1678,19 @@ impl Kubelet {
         grace_s: i64,
         message: Option<String>,
     ) {
+        self.kill_caused(ctx, key, targets, grace_s, message, None);
+    }
+
+    /// [`Kubelet::kill`] with the cause of the `Killing` events.
+    fn kill_caused(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &ObjectRef,
+        targets: Vec<(String, String)>,
+        grace_s: i64,
+        message: Option<String>,
+        cause: Option<Cause>,
+    ) {
         let Some(pod) = self.pod_of(key) else {
             return;
         };
@@ -1663,7 +1718,22 @@ impl Kubelet {
                     pod.metadata.namespace, pod.metadata.name, self.container_uri(id)
                 ),
             );
-            self.event(ctx, EventType::Normal, key, "Killing", msg);
+            let index = ctx.event_caused(
+                EventType::Normal,
+                key,
+                "Killing",
+                msg,
+                "kubelet",
+                Some(&self.node),
+                cause.clone(),
+            );
+            if let Some(r) = self
+                .workers
+                .get_mut(key)
+                .and_then(|w| w.containers.get_mut(name))
+            {
+                r.killed = Some((id.clone(), index));
+            }
             let hook = pod
                 .all_containers()
                 .find(|c| &c.name == name)
@@ -1904,9 +1974,17 @@ impl Kubelet {
             };
             prober::run(&probe, &spec, &mut target)
         };
+        let probe_cause = || Cause::Probe {
+            probe: kind.name().to_owned(),
+            container: container.to_owned(),
+            time: ctx.now,
+            output: output.clone(),
+            then: Some(Box::new(self.process_cause(key, container, &id))),
+        };
+        let mut unhealthy = None;
         let result = if result == ProbeResult::Unknown {
-            self.event(
-                ctx,
+            let cause = probe_cause();
+            unhealthy = Some(ctx.event_caused(
                 EventType::Warning,
                 key,
                 "Unhealthy",
@@ -1914,17 +1992,23 @@ impl Kubelet {
                     "{} probe errored and resulted in failure state: {output}",
                     kind.name()
                 ),
-            );
+                "kubelet",
+                Some(&self.node),
+                Some(cause),
+            ));
             ProbeResult::Failure
         } else {
             if result == ProbeResult::Failure {
-                self.event(
-                    ctx,
+                let cause = probe_cause();
+                unhealthy = Some(ctx.event_caused(
                     EventType::Warning,
                     key,
                     "Unhealthy",
                     format!("{} probe failed: {output}", kind.name()),
-                );
+                    "kubelet",
+                    Some(&self.node),
+                    Some(cause),
+                ));
             }
             result
         };
@@ -1934,6 +2018,13 @@ impl Kubelet {
         if let Some(verdict) = pw.record(result, output, ctx.now) {
             match (kind, verdict) {
                 (ProbeKind::Liveness | ProbeKind::Startup, ProbeResult::Failure) => {
+                    if let Some(r) = self
+                        .workers
+                        .get_mut(key)
+                        .and_then(|w| w.containers.get_mut(container))
+                    {
+                        r.probe_kill_cause = unhealthy.map(|index| Cause::Event { index });
+                    }
                     self.queue_sync(ctx, key, 0);
                 }
                 (ProbeKind::Startup, ProbeResult::Success) => self.queue_sync(ctx, key, 0),
@@ -2019,11 +2110,33 @@ impl Kubelet {
                         meta.uid, c.id, rc.exit_code
                     ),
                 );
+                let image = w
+                    .pod
+                    .all_containers()
+                    .find(|s| s.name == c.metadata.name)
+                    .and_then(|s| s.image.clone())
+                    .unwrap_or_default();
                 if let Some(r) = w.containers.get_mut(&c.metadata.name) {
+                    let time = rc.finished_at.unwrap_or(ctx.now);
                     r.history.push(LifecycleEvent::Exited {
-                        time: rc.finished_at.unwrap_or(ctx.now),
+                        time,
                         exit_code: rc.exit_code,
                         reason: rc.reason.clone(),
+                    });
+                    let then = match (&r.killed, &r.altered) {
+                        (Some((id, index)), _) if *id == c.id => Cause::Event { index: *index },
+                        (_, Some((id, index))) if *id == c.id => Cause::Action { index: *index },
+                        _ => Cause::Image {
+                            container: c.metadata.name.clone(),
+                            image,
+                        },
+                    };
+                    r.exit_cause = Some(Cause::Exit {
+                        container: c.metadata.name.clone(),
+                        exit_code: rc.exit_code,
+                        reason: rc.reason.clone(),
+                        time,
+                        then: Some(Box::new(then)),
                     });
                 }
                 died.push((key.clone(), c.metadata.name.clone()));
@@ -2604,6 +2717,14 @@ impl Kubelet {
             })
             .ok_or_else(|| format!("container {name:?} in pod {:?} is not running", key.name))?;
         let now = ctx.now;
+        if let Some(index) = ctx.action
+            && let Some(r) = self
+                .workers
+                .get_mut(&key)
+                .and_then(|w| w.containers.get_mut(&name))
+        {
+            r.altered = Some((id.clone(), index));
+        }
         match action {
             LabAction::HttpStatus { path, status, .. } => {
                 if let Some(p) = self.runtime.process_mut(&id) {
@@ -2765,7 +2886,7 @@ fn rpc<Q: Clone + Into<Message>, R: Clone + Into<Message>>(
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Action {
     Start(String),
-    Kill(String, String, i64),
+    Kill(String, String, i64, Option<Cause>),
 }
 
 /// The prober's view of one container: exec through the CRI, HTTP/TCP/gRPC to the pod IP.

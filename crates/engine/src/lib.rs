@@ -25,6 +25,7 @@ pub mod net;
 pub mod proxy;
 pub mod report;
 pub mod scheduler;
+pub mod timeline;
 pub mod world;
 
 pub use api::{Document, Kind, Manifest, Object, ObjectRef, SourceError, decode_manifests};

@@ -3,6 +3,7 @@
 
 pub mod crictl;
 pub mod describe;
+pub mod kubectl;
 pub mod workloads;
 
 use serde_json::{Value, json};
@@ -26,13 +27,21 @@ pub fn run_report(world: &World) -> Value {
         .all()
         .iter()
         .map(|e| {
-            json!({
+            let mut v = json!({
                 "time": e.time.as_secs_f64(),
                 "type": e.type_,
                 "reason": e.reason,
                 "object": e.object.to_string(),
                 "message": e.message,
-            })
+            });
+            // Additive: only events with a recorded cause carry `cause`.
+            if let (Some(cause), Some(map)) = (&e.cause, v.as_object_mut()) {
+                map.insert(
+                    "cause".to_owned(),
+                    serde_json::to_value(cause).unwrap_or(Value::Null),
+                );
+            }
+            v
         })
         .collect();
     json!({

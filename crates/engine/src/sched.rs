@@ -59,6 +59,11 @@ impl<T> EventQueue<T> {
         self.heap.peek().map(|Reverse(e)| e.at)
     }
 
+    /// The earliest item and its time, without removing it (what runs next).
+    pub fn peek(&self) -> Option<(SimTime, &T)> {
+        self.heap.peek().map(|Reverse(e)| (e.at, &e.item))
+    }
+
     /// Removes and returns the earliest item if it is due at or before `now`.
     pub fn pop_due(&mut self, now: SimTime) -> Option<(SimTime, T)> {
         if self.peek_time()? > now {
@@ -101,6 +106,7 @@ mod tests {
         let mut q = EventQueue::default();
         q.push(SimTime(5), ());
         assert!(q.pop_due(SimTime(4)).is_none());
+        assert_eq!(q.peek(), Some((SimTime(5), &())));
         assert!(q.pop_due(SimTime(5)).is_some());
         assert!(q.is_empty());
     }

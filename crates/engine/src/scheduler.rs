@@ -156,13 +156,19 @@ fn schedule_one(
                 "Successfully assigned {}/{} to {node}",
                 key.namespace, key.name
             );
-            ctx.event(
+            // Caused by the event that created the pod (a ReplicaSet's `SuccessfulCreate`).
+            let cause = ctx
+                .events
+                .change_of(key)
+                .map(|index| crate::events::Cause::Event { index });
+            ctx.event_caused(
                 EventType::Normal,
                 key,
                 "Scheduled",
                 msg,
                 SCHEDULER_NAME,
                 None,
+                cause,
             );
         }
         None => {

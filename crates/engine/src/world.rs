@@ -26,8 +26,10 @@ use crate::scheduler;
 use crate::time::SimTime;
 
 mod traffic;
+mod views;
 
 pub use traffic::{ClientOptions, RequestResult, TrafficRun, TrafficSpec};
+pub use views::{CauseStep, Component};
 
 /// Kubernetes version the simulated nodes report.
 pub const KUBERNETES_VERSION: &str = "v1.33.4";
@@ -138,6 +140,9 @@ pub struct World {
     queue: EventQueue<Task>,
     api: ApiServer,
     events: EventLog,
+    /// The lab action being taken (index into `lab_log`), lent to components as
+    /// [`Ctx::action`].
+    acting: Option<usize>,
     cri_log: Vec<CriCall>,
     journal: Vec<crate::journal::JournalEntry>,
     kubelets: BTreeMap<String, Kubelet>,
@@ -179,6 +184,7 @@ impl World {
             queue: EventQueue::default(),
             api: ApiServer::new(),
             events: EventLog::default(),
+            acting: None,
             cri_log: Vec::new(),
             journal: Vec::new(),
             kubelets: BTreeMap::new(),
@@ -511,6 +517,39 @@ impl World {
         None
     }
 
+    /// Like [`World::step`], but never past `limit`, and says which task made the change: runs
+    /// tasks one by one until one changes something observable (an event, an object, a CRI
+    /// call), then the rest of the tasks due at that same time, and returns that time and the
+    /// task. When nothing observable happens by `limit`, the world is advanced to `limit` and
+    /// `None` is returned. The state reached is exactly the one [`World::advance_to`] reaches
+    /// at the returned time.
+    pub fn step_until(&mut self, limit: SimTime) -> Option<(SimTime, Task)> {
+        let before = self.fingerprint();
+        while let Some(at) = self.queue.peek_time().filter(|at| *at <= limit) {
+            let Some((at, task)) = self.queue.pop_due(at) else {
+                break;
+            };
+            self.now = at;
+            self.run(task.clone());
+            if self.fingerprint() != before {
+                self.advance_to(at);
+                return Some((at, task));
+            }
+        }
+        self.advance_to(limit);
+        None
+    }
+
+    /// The task that runs next and its time, without running it.
+    pub fn next_task(&self) -> Option<(SimTime, &Task)> {
+        self.queue.peek()
+    }
+
+    /// The Lab script's action number `step` (what a [`Task::Lab`] takes).
+    pub fn script_action(&self, step: usize) -> Option<&LabAction> {
+        self.script.get(step)
+    }
+
     fn fingerprint(&self) -> (usize, u64, usize) {
         (
             self.events.all().len(),
@@ -565,6 +604,7 @@ impl World {
 
     /// Takes a lab action now. The outcome is also kept in [`World::lab_log`].
     pub fn act(&mut self, action: LabAction) -> Result<(), String> {
+        self.acting = Some(self.lab_log.len());
         let result = match &action {
             LabAction::DeletePod {
                 pod,
@@ -607,6 +647,7 @@ impl World {
                 }
             }
         };
+        self.acting = None;
         self.lab_log.push(LabRecord {
             time: self.now,
             action,
@@ -637,6 +678,13 @@ impl World {
                 message: format!("Node {node} status is now: NodeNotReady"),
                 source: "node-controller".to_owned(),
                 host: None,
+                cause: self
+                    .lab_log
+                    .iter()
+                    .rposition(
+                        |r| matches!(&r.action, LabAction::NodeNotReady { node: n } if n == node),
+                    )
+                    .map(|index| crate::events::Cause::Action { index }),
             });
         }
         let pods: Vec<_> = self
@@ -744,6 +792,7 @@ impl World {
             journal: &mut self.journal,
             queue: &mut self.queue,
             rng: &mut self.rng,
+            action: self.acting,
         }
     }
 

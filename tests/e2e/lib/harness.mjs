@@ -91,7 +91,7 @@ export function labTest(name, body) {
         }
       });
       try {
-        await page.goto(base.href);
+        await page.goto(new URL("#/session-7/lab", base).href);
         await body(page);
       } catch (err) {
         // Report what the page complained about too: it is often the cause.

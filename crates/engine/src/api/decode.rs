@@ -213,10 +213,8 @@ fn typed<T: DeserializeOwned>(
     json: Value,
     positions: &Positions,
 ) -> Result<T, Vec<SourceError>> {
-    serde_path_to_error::deserialize(json).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let inner = e.into_inner().to_string();
+    super::value_de::from_value(json).map_err(|(path, e)| {
+        let inner = e.to_string();
         let (pos, message) = match unknown_field(&inner) {
             Some((name, expected)) => {
                 let mut msg = format!("unknown field {name:?}");

@@ -572,7 +572,7 @@ fn create_new_replica_set(
     }
     let created = reload(ctx, &rs);
     if !already_exists && count > 0 {
-        ctx.event(
+        let index = ctx.event(
             EventType::Normal,
             &deployment_ref,
             "ScalingReplicaSet",
@@ -580,6 +580,8 @@ fn create_new_replica_set(
             CONTROLLER_NAME,
             None,
         );
+        let rs_ref = ObjectRef::new(Kind::ReplicaSet, &deployment_ref.namespace, &name);
+        ctx.events.note_change(rs_ref, index);
     }
     let mut needs_update = set_deployment_revision(d, &new_revision.to_string());
     if !already_exists && has_progress_deadline(d) {
@@ -623,7 +625,7 @@ fn scale_replica_set(
     if size_needs_update {
         let deployment_ref =
             ObjectRef::new(Kind::Deployment, &d.metadata.namespace, &d.metadata.name);
-        ctx.event(
+        let index = ctx.event(
             EventType::Normal,
             &deployment_ref,
             "ScalingReplicaSet",
@@ -634,6 +636,8 @@ fn scale_replica_set(
             CONTROLLER_NAME,
             None,
         );
+        let rs_ref = ObjectRef::new(Kind::ReplicaSet, &rs.metadata.namespace, &rs.metadata.name);
+        ctx.events.note_change(rs_ref, index);
     }
     size_needs_update
 }

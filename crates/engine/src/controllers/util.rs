@@ -365,14 +365,21 @@ pub fn create_pod(
     match ctx.api.apply(Object::Pod(pod), ctx.now, ctx.rng) {
         Ok(key) => {
             let msg = format!("Created pod: {}", key.name);
-            ctx.event(
+            // Caused by whatever last changed the owner (a Deployment scaling its ReplicaSet).
+            let cause = ctx
+                .events
+                .change_of(&owner_ref)
+                .map(|index| crate::events::Cause::Event { index });
+            let index = ctx.event_caused(
                 EventType::Normal,
                 &owner_ref,
                 "SuccessfulCreate",
                 msg,
                 source,
                 None,
+                cause,
             );
+            ctx.events.note_change(key.clone(), index);
             Ok(key)
         }
         Err(e) => {

@@ -830,13 +830,15 @@ pub struct ImageFsInfoResponse {
 
 macro_rules! messages {
     ($($name:ident),* $(,)?) => {
-        /// Any CRI message, kept typed in the call log and serialized when shown.
+        /// Any CRI message, kept typed in the call log and serialized when shown. The payload
+        /// is shared (`Rc`), so cloning the call log — every checkpoint of a timeline does — copies
+        /// no message.
         #[derive(Clone, Debug, PartialEq, Serialize)]
         #[serde(untagged)]
         pub enum Message {
             $(
                 #[doc = concat!("`", stringify!($name), "`.")]
-                $name(Box<$name>),
+                $name(std::rc::Rc<$name>),
             )*
             /// A failed call's status (`{"error": "rpc error: …"}`).
             Error {
@@ -847,7 +849,7 @@ macro_rules! messages {
         $(
             impl From<$name> for Message {
                 fn from(m: $name) -> Message {
-                    Message::$name(Box::new(m))
+                    Message::$name(std::rc::Rc::new(m))
                 }
             }
         )*
