@@ -627,14 +627,16 @@ pub fn Lab(props: &LabProps) -> Html {
         let boot = boot.clone();
         use_state(move || boot.1.clone())
     };
-    // Save the learner's edits of this scenario (forgotten when they equal the lesson's).
+    // Save the learner's edits of this scenario. The lesson's own text is not saved (a lesson
+    // page opening the scenario must not erase the edits); Reset forgets them.
     {
         let notices = notices.clone();
         use_effect_with(
             (state.scenario, state.text.clone()),
             move |(scenario, text)| {
                 let not_saved = LabNotice::Storage(Notice::NotSaved);
-                if !storage::save_lab(scenario.id(), text, scenario.manifest())
+                if text != scenario.manifest()
+                    && !storage::save_lab(scenario.id(), text, scenario.manifest())
                     && !notices.contains(&not_saved)
                 {
                     let mut n = (*notices).clone();
@@ -743,6 +745,14 @@ pub fn Lab(props: &LabProps) -> Html {
             format!("{base}{}", share::hash(&state.shared()))
         })
     };
+    let on_reset = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            let lesson = state.scenario.manifest();
+            let _ = storage::save_lab(state.scenario.id(), lesson, lesson);
+            state.dispatch(LabMsg::Reset);
+        })
+    };
     let on_dismiss = {
         let notices = notices.clone();
         Callback::from(move |i: usize| {
@@ -845,7 +855,7 @@ pub fn Lab(props: &LabProps) -> Html {
                     <p class="editor-label" id="manifest-label">{ t(lang, Key::Manifest) }</p>
                     <Editor {lang} text={AttrValue::from(state.text.clone())} apply_error={state.error.clone()}
                         {on_edit} on_apply={state.dispatcher().to_callback().reform(|()| LabMsg::Apply)}
-                        on_reset={state.dispatcher().to_callback().reform(|()| LabMsg::Reset)}
+                        {on_reset}
                         {on_share} notices={(*notices).clone()} {on_dismiss} />
                     { runtime_switcher(lang, state.setup_names(), on_setup) }
                     { compare_panel(lang, &state.text, &compare_ui) }
