@@ -626,7 +626,10 @@ pub fn Editor(props: &EditorProps) -> Html {
                             class={classes!("editor-tab", selected.then_some("selected"), has_error.then_some("has-error"))}
                             {onclick}>
                             { label }
-                            if has_error { <span class="tab-error" aria-label={t(lang, Key::ErrorLine)}>{ " ●" }</span> }
+                            if has_error {
+                                <span class="tab-error" aria-hidden="true">{ " ●" }</span>
+                                <span class="visually-hidden">{ format!(" ({})", t(lang, Key::ErrorLine)) }</span>
+                            }
                         </button>
                     }
                 }) }
@@ -668,7 +671,8 @@ pub fn Editor(props: &EditorProps) -> Html {
                 </div>
             </div>
             if live || apply_error.is_some() {
-                <ul class="yaml-error" data-testid="yaml-error" role="alert" aria-label={t(lang, Key::EditorErrors)}>
+                <div class="yaml-error" data-testid="yaml-error" role="alert" aria-label={t(lang, Key::EditorErrors)}>
+                <ul>
                     { for current_errors.iter().map(|(i, e)| {
                         let label = docs.get(*i).map(Doc::label).unwrap_or_default();
                         let onclick = {
@@ -696,6 +700,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                         <li class="apply-error"><pre>{ err }</pre></li>
                     }
                 </ul>
+                </div>
             }
             <div class="editor-actions">
                 <button data-testid="apply" onclick={props.on_apply.reform(|_: MouseEvent| ())}>{ t(lang, Key::Apply) }</button>
