@@ -106,7 +106,7 @@ pub fn node_diagram(
     html! {
         <section class="diagram panel" aria-labelledby="diagram-heading">
             <h3 id="diagram-heading">{ t(lang, Key::Diagram) }</h3>
-            <svg data-testid="node-diagram" class="node-diagram" role="img"
+            <svg data-testid="node-diagram" class="node-diagram" role="group"
                 viewBox={format!("0 0 {width} {height}")} width={width.to_string()}
                 aria-labelledby="diagram-title">
                 <title id="diagram-title">{ t(lang, Key::Diagram) }</title>
