@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { labTest, waitForLab } from './lib/harness.mjs';
+import { baseUrl, labTest, waitForLab } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -61,6 +61,34 @@ for (const [name, viewport] of [['narrow', { width: 420, height: 900 }], ['wide'
     assert.deepEqual({ light: startDark ? second : first, dark: startDark ? first : second }, { light: [], dark: [] });
   });
 }
+
+labTest('axe finds no violations on every course section, in both themes, with quiz feedback shown', async (page) => {
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  const found = {};
+  for (const section of ['objectives', 'kubelet', 'cri', 'kube-proxy', 'services', 'discussion']) {
+    await page.goto(new URL(`#/session-7/${section}`, baseUrl()).href);
+    await page.locator(`[data-testid=section][data-section="${section}"]`).waitFor({ timeout: 30_000 });
+    // Feedback and explanation visible for the first question (right or wrong alike).
+    const question = page.locator('[data-testid=question]').first();
+    if (await question.count()) {
+      const option = question.locator('[data-testid=quiz-option]').first();
+      if (await option.count()) await option.check();
+      const input = question.locator('[data-testid=predict-input]').first();
+      if (await input.count()) await input.fill('1');
+      await question.locator('[data-testid=quiz-check]').click();
+      await question.locator('[data-testid=quiz-feedback]').waitFor();
+    }
+    const toggle = page.locator('[data-testid=theme-toggle]');
+    const startDark = await isDark(page);
+    const first = await violations(page);
+    await toggle.click();
+    const second = await violations(page);
+    await toggle.click();
+    found[section] = { light: startDark ? second : first, dark: startDark ? first : second };
+  }
+  const empty = Object.fromEntries(Object.keys(found).map((k) => [k, { light: [], dark: [] }]));
+  assert.deepEqual(found, empty);
+});
 
 labTest('the theme toggle is remembered and follows the system by default', async (page) => {
   await waitForLab(page);
