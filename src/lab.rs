@@ -841,70 +841,83 @@ pub fn Lab(props: &LabProps) -> Html {
         let state = state.clone();
         Callback::from(move |pod: ObjectRef| state.dispatch(LabMsg::Select(pod)))
     };
+    let editor_column = html! {
+    <div class="editor">
+        <label for="scenario">{ t(lang, Key::Scenario) }</label>
+        <select id="scenario" data-testid="scenario" onchange={on_scenario}>
+            { for Scenario::ALL.iter().map(|s| html! {
+                <option value={s.id()} selected={*s == state.scenario}>{ t(lang, s.label()) }</option>
+            }) }
+        </select>
+        <p class="editor-label" id="manifest-label">{ t(lang, Key::Manifest) }</p>
+        <Editor {lang} text={AttrValue::from(state.text.clone())} apply_error={state.error.clone()}
+            {on_edit} on_apply={state.dispatcher().to_callback().reform(|()| LabMsg::Apply)}
+            {on_reset}
+            {on_share} notices={(*notices).clone()} {on_dismiss} />
+        { runtime_switcher(lang, state.setup_names(), on_setup) }
+        { compare_panel(lang, &state.text, &compare_ui) }
+    </div>
+    };
+    let views_column = html! {
+    <div class="views">
+        <Transport {lang} playing={state.playing} idle={state.idle} now={state.now()}
+            horizon={state.timeline.horizon()} computed={state.timeline.computed()}
+            speed={state.speed} preview={preview} markers={(*markers).clone()} {on_control} />
+        <h3>{ t(lang, Key::Pods) }</h3>
+        <div class="table-scroll">
+        <table data-testid="pods-table" class="kubectl">
+            <thead><tr>
+                { for ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"].iter().map(|h| html!{ <th scope="col">{ *h }</th> }) }
+            </tr></thead>
+            <tbody>
+                if rows.is_empty() {
+                    <tr><td colspan="7">{ t(lang, Key::NoPods) }</td></tr>
+                }
+                { for rows.iter().map(|r| {
+                    let key = ObjectRef::new(Kind::Pod, &r.namespace, &r.name);
+                    let selected = shown.as_ref() == Some(&key);
+                    let onclick = {
+                        let state = state.clone();
+                        Callback::from(move |_: MouseEvent| state.dispatch(LabMsg::Select(key.clone())))
+                    };
+                    html! {
+                        <tr data-pod={r.name.clone()} class={classes!(selected.then_some("selected"))}>
+                            <td data-col="name">
+                                <button class="pod-select" data-testid="pod-select" data-pod={r.name.clone()}
+                                    aria-pressed={if selected { "true" } else { "false" }}
+                                    title={t(lang, Key::SelectPod)} {onclick}>{ &r.name }</button>
+                            </td>
+                            <td data-col="ready">{ &r.ready }</td>
+                            <td data-col="status">{ &r.status }</td>
+                            <td data-col="restarts">{ &r.restarts }</td>
+                            <td data-col="age">{ &r.age }</td>
+                            <td data-col="ip">{ &r.ip }</td>
+                            <td data-col="node">{ &r.node }</td>
+                        </tr>
+                    }
+                }) }
+            </tbody>
+        </table>
+        </div>
+        <ActionPanel {lang} target={state.target()} error={state.action_error.clone()} on_act={on_act.clone()} />
+        { taken_list(lang, state.timeline.actions(), state.timeline.applied()) }
+        { kubectl_panel(lang, state.world(), &kubectl_ui) }
+        { events_panel(lang, state.world(), &events_ui) }
+    </div>
+    };
+    // On a lesson page (the page follows the lab through `on_change`) the lab is one column: its
+    // transport and views come first (a lab card loads the scenario, the learner plays it), then
+    // the editor. In the DOM as on screen, so the keyboard order matches what is seen.
+    let columns = if props.on_change.is_some() {
+        html! { <>{ views_column }{ editor_column }</> }
+    } else {
+        html! { <>{ editor_column }{ views_column }</> }
+    };
     html! {
         <section class="lab" data-testid="lab" aria-label={t(lang, Key::LabHeading)}>
             <h2>{ t(lang, Key::LabHeading) }</h2>
             <div class="lab-grid">
-                <div class="editor">
-                    <label for="scenario">{ t(lang, Key::Scenario) }</label>
-                    <select id="scenario" data-testid="scenario" onchange={on_scenario}>
-                        { for Scenario::ALL.iter().map(|s| html! {
-                            <option value={s.id()} selected={*s == state.scenario}>{ t(lang, s.label()) }</option>
-                        }) }
-                    </select>
-                    <p class="editor-label" id="manifest-label">{ t(lang, Key::Manifest) }</p>
-                    <Editor {lang} text={AttrValue::from(state.text.clone())} apply_error={state.error.clone()}
-                        {on_edit} on_apply={state.dispatcher().to_callback().reform(|()| LabMsg::Apply)}
-                        {on_reset}
-                        {on_share} notices={(*notices).clone()} {on_dismiss} />
-                    { runtime_switcher(lang, state.setup_names(), on_setup) }
-                    { compare_panel(lang, &state.text, &compare_ui) }
-                </div>
-                <div class="views">
-                    <Transport {lang} playing={state.playing} idle={state.idle} now={state.now()}
-                        horizon={state.timeline.horizon()} computed={state.timeline.computed()}
-                        speed={state.speed} preview={preview} markers={(*markers).clone()} {on_control} />
-                    <h3>{ t(lang, Key::Pods) }</h3>
-                    <div class="table-scroll">
-                    <table data-testid="pods-table" class="kubectl">
-                        <thead><tr>
-                            { for ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"].iter().map(|h| html!{ <th scope="col">{ *h }</th> }) }
-                        </tr></thead>
-                        <tbody>
-                            if rows.is_empty() {
-                                <tr><td colspan="7">{ t(lang, Key::NoPods) }</td></tr>
-                            }
-                            { for rows.iter().map(|r| {
-                                let key = ObjectRef::new(Kind::Pod, &r.namespace, &r.name);
-                                let selected = shown.as_ref() == Some(&key);
-                                let onclick = {
-                                    let state = state.clone();
-                                    Callback::from(move |_: MouseEvent| state.dispatch(LabMsg::Select(key.clone())))
-                                };
-                                html! {
-                                    <tr data-pod={r.name.clone()} class={classes!(selected.then_some("selected"))}>
-                                        <td data-col="name">
-                                            <button class="pod-select" data-testid="pod-select" data-pod={r.name.clone()}
-                                                aria-pressed={if selected { "true" } else { "false" }}
-                                                title={t(lang, Key::SelectPod)} {onclick}>{ &r.name }</button>
-                                        </td>
-                                        <td data-col="ready">{ &r.ready }</td>
-                                        <td data-col="status">{ &r.status }</td>
-                                        <td data-col="restarts">{ &r.restarts }</td>
-                                        <td data-col="age">{ &r.age }</td>
-                                        <td data-col="ip">{ &r.ip }</td>
-                                        <td data-col="node">{ &r.node }</td>
-                                    </tr>
-                                }
-                            }) }
-                        </tbody>
-                    </table>
-                    </div>
-                    <ActionPanel {lang} target={state.target()} error={state.action_error.clone()} on_act={on_act.clone()} />
-                    { taken_list(lang, state.timeline.actions(), state.timeline.applied()) }
-                    { kubectl_panel(lang, state.world(), &kubectl_ui) }
-                    { events_panel(lang, state.world(), &events_ui) }
-                </div>
+                { columns }
             </div>
             <div class="tabs view-tabs" role="tablist" aria-label={t(lang, Key::LabViews)}>
                 { for [(View::Node, "node", Key::TabNode), (View::Proxy, "kube-proxy", Key::TabProxy)].into_iter().map(|(v, id, key)| {
