@@ -469,8 +469,9 @@ pub struct EditorProps {
     pub on_dismiss: Callback<usize>,
 }
 
-/// The notices above the editor.
-fn notices_view(lang: Lang, notices: &[LabNotice], on_dismiss: &Callback<usize>) -> Html {
+/// Storage and share notices, each with a dismiss button (above the editor, and on course
+/// pages for the quiz progress).
+pub fn notices_view(lang: Lang, notices: &[LabNotice], on_dismiss: &Callback<usize>) -> Html {
     html! {
         { for notices.iter().enumerate().map(|(i, n)| {
             let (testid, text) = match n {

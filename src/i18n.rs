@@ -830,8 +830,12 @@ pub fn t(lang: Lang, key: Key) -> &'static str {
         (Lang::En, ShareBroken) => {
             "The share link could not be opened, so the default lab is shown:"
         }
-        (Lang::Ko, StorageCorrupt) => "저장된 편집 내용을 읽을 수 없어 따로 옮겨 두었습니다:",
-        (Lang::En, StorageCorrupt) => "Saved edits could not be read and were moved aside:",
+        (Lang::Ko, StorageCorrupt) => {
+            "저장된 데이터(편집 내용이나 진도)를 읽을 수 없어 따로 옮겨 두었습니다:"
+        }
+        (Lang::En, StorageCorrupt) => {
+            "Saved data (edits or progress) could not be read and was moved aside:"
+        }
         (Lang::Ko, StorageFull) => {
             "브라우저 저장소에 저장하지 못했습니다(용량 초과 또는 비활성). 편집 내용은 이 페이지를 닫으면 사라집니다."
         }

@@ -23,6 +23,7 @@ mod transport;
 
 use i18n::{Key, Lang, t};
 use lab::Lab;
+use storage::Store;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -60,13 +61,9 @@ fn current_route() -> Route {
     }
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 fn stored_lang() -> Lang {
-    storage()
-        .and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+    Store::open()
+        .and_then(|s| s.text(LANG_KEY))
         .map_or(Lang::Ko, |t| Lang::from_tag(&t))
 }
 
@@ -136,8 +133,8 @@ fn App() -> Html {
                 }
                 doc.set_title(t(*lang, Key::Title));
             }
-            if let Some(s) = storage() {
-                let _ = s.set_item(LANG_KEY, lang.tag());
+            if let Some(s) = Store::open() {
+                s.set_text(LANG_KEY, lang.tag());
             }
         });
     }
@@ -157,8 +154,8 @@ fn App() -> Html {
             {
                 let _ = root.set_attribute("data-theme", name);
             }
-            if let Some(s) = storage() {
-                let _ = s.set_item(THEME_KEY, name);
+            if let Some(s) = Store::open() {
+                s.set_text(THEME_KEY, name);
             }
             dark.set(next);
         })

@@ -106,6 +106,16 @@ impl Store {
         self.0.get_item(key).ok().flatten()
     }
 
+    /// A plain text value (no schema: e.g. a notes area's own text).
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.get(key)
+    }
+
+    /// Saves a plain text value; `false` when the browser refused.
+    pub fn set_text(&self, key: &str, text: &str) -> bool {
+        self.0.set_item(key, text).is_ok()
+    }
+
     /// Reads a record; bad data is moved aside and reported in `notices`.
     pub fn read<T: for<'de> Deserialize<'de>>(
         &self,

@@ -12,8 +12,10 @@ use super::markdown;
 use super::progress::{self, Answered, Progress};
 use super::quiz::Quiz;
 use super::{CourseCtx, LabTarget, SESSION, lessons, session};
+use crate::editor::{LabNotice, notices_view};
 use crate::i18n::{Key, Lang, t};
 use crate::lab::{Lab, LabRequest, LabSnapshot};
+use crate::storage::Notice;
 
 /// Props of [`CoursePage`].
 #[derive(Properties, PartialEq)]
@@ -48,7 +50,31 @@ pub fn CoursePage(props: &CoursePageProps) -> Html {
     let snapshot = use_state(|| None::<Rc<LabSnapshot>>);
     let request = use_state(|| None::<LabRequest>);
     let serial = use_mut_ref(|| 0u32);
-    let progress = use_state(|| Rc::new(Progress::load()));
+    // Progress that could not be read is set aside by the store; say so, as the lab does.
+    let saved = use_memo((), |_| {
+        let mut found = Vec::new();
+        let progress = Rc::new(Progress::load(&mut found));
+        let notices: Vec<LabNotice> = found.into_iter().map(LabNotice::Storage).collect();
+        (progress, notices)
+    });
+    let progress = {
+        let saved = saved.clone();
+        use_state(move || saved.0.clone())
+    };
+    let notices = {
+        let saved = saved.clone();
+        use_state(move || saved.1.clone())
+    };
+    let on_dismiss = {
+        let notices = notices.clone();
+        Callback::from(move |i: usize| {
+            let mut n = (*notices).clone();
+            if i < n.len() {
+                n.remove(i);
+            }
+            notices.set(n);
+        })
+    };
 
     let open = {
         let request = request.clone();
@@ -73,12 +99,17 @@ pub fn CoursePage(props: &CoursePageProps) -> Html {
     };
     let record = {
         let progress = progress.clone();
+        let notices = notices.clone();
         use_callback(
             (),
             move |(id, section, correct): (String, String, bool), _| {
                 let mut p = (**progress).clone();
                 p.answers.insert(id, Answered { section, correct });
-                p.save();
+                if !p.save() && !notices.contains(&LabNotice::Storage(Notice::NotSaved)) {
+                    let mut n = (*notices).clone();
+                    n.push(LabNotice::Storage(Notice::NotSaved));
+                    notices.set(n);
+                }
                 progress.set(Rc::new(p));
             },
         )
@@ -201,6 +232,7 @@ pub fn CoursePage(props: &CoursePageProps) -> Html {
                 <button data-testid="progress-reset" class="progress-reset" onclick={reset}>{ t(lang, Key::CourseReset) }</button>
             </nav>
             <article class="course-prose" data-testid="section" data-section={info.id.clone()} lang={tag}>
+                { notices_view(lang, &notices, &on_dismiss) }
                 <nav aria-label="breadcrumb" class="crumbs" data-testid="course-breadcrumb">
                     { for crumbs.iter().enumerate().map(|(i, c)| html! { <>
                         if i > 0 { { " › " } }

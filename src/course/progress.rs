@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+
+use crate::storage::{Notice, SCHEMA, Store};
 
 /// localStorage key of the progress (the `v1` is the schema version).
 pub const PROGRESS_KEY: &str = "nodelab.v1.progress";
@@ -11,7 +13,8 @@ pub const PROGRESS_KEY: &str = "nodelab.v1.progress";
 pub const NOTES_PREFIX: &str = "nodelab.v1.notes.";
 
 /// The last answer to one question.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Answered {
     /// The section the question is in.
     pub section: String,
@@ -19,71 +22,38 @@ pub struct Answered {
     pub correct: bool,
 }
 
-/// Every question answered so far, by question id.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Every question answered so far, by question id, stored as a schema record like the lab's
+/// (`{"schema":1,"answers":{…}}`); unreadable or other-schema data is set aside by
+/// [`Store::read`] with a notice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Progress {
+    /// [`SCHEMA`].
+    pub schema: u32,
     /// Answers by question id.
     pub answers: BTreeMap<String, Answered>,
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress {
+            schema: SCHEMA,
+            answers: BTreeMap::new(),
+        }
+    }
 }
 
 impl Progress {
-    /// Parses the stored JSON (anything unreadable is no progress).
-    pub fn from_json(text: &str) -> Progress {
-        let mut answers = BTreeMap::new();
-        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-        if value.get("version").and_then(Value::as_u64) == Some(1)
-            && let Some(map) = value.get("answers").and_then(Value::as_object)
-        {
-            for (id, a) in map {
-                if let (Some(section), Some(correct)) = (
-                    a.get("section").and_then(Value::as_str),
-                    a.get("correct").and_then(Value::as_bool),
-                ) {
-                    answers.insert(
-                        id.clone(),
-                        Answered {
-                            section: section.to_owned(),
-                            correct,
-                        },
-                    );
-                }
-            }
-        }
-        Progress { answers }
-    }
-
-    /// The JSON stored.
-    pub fn to_json(&self) -> String {
-        let answers: Map<String, Value> = self
-            .answers
-            .iter()
-            .map(|(id, a)| {
-                (
-                    id.clone(),
-                    json!({"section": a.section, "correct": a.correct}),
-                )
-            })
-            .collect();
-        json!({"version": 1, "answers": answers}).to_string()
-    }
-
-    /// The saved progress.
-    pub fn load() -> Progress {
-        storage()
-            .and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten())
-            .map(|t| Progress::from_json(&t))
+    /// The saved progress; bad data is moved aside and reported in `notices`.
+    pub fn load(notices: &mut Vec<Notice>) -> Progress {
+        Store::open()
+            .and_then(|s| s.read(PROGRESS_KEY, notices))
             .unwrap_or_default()
     }
 
-    /// Saves it.
-    pub fn save(&self) {
-        if let Some(s) = storage() {
-            let _ = s.set_item(PROGRESS_KEY, &self.to_json());
-        }
+    /// Saves it; `false` when the browser refused (quota, private mode).
+    pub fn save(&self) -> bool {
+        Store::open().is_some_and(|s| s.save(PROGRESS_KEY, Some(self)))
     }
 
     /// `(answered, correct)` among `ids`.
@@ -94,30 +64,29 @@ impl Progress {
     }
 }
 
-/// The saved text of notes area `id`.
+/// The saved text of notes area `id` (the learner's own free text, stored as it is).
 pub fn load_note(id: &str) -> String {
-    storage()
-        .and_then(|s| s.get_item(&format!("{NOTES_PREFIX}{id}")).ok().flatten())
+    Store::open()
+        .and_then(|s| s.text(&format!("{NOTES_PREFIX}{id}")))
         .unwrap_or_default()
 }
 
-/// Saves the text of notes area `id`.
-pub fn save_note(id: &str, text: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(&format!("{NOTES_PREFIX}{id}"), text);
-    }
+/// Saves the text of notes area `id`; `false` when the browser refused.
+pub fn save_note(id: &str, text: &str) -> bool {
+    Store::open().is_some_and(|s| s.set_text(&format!("{NOTES_PREFIX}{id}"), text))
 }
 
 /// Removes the progress (the notes are the learner's own writing and stay).
 pub fn clear() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(PROGRESS_KEY);
+    if let Some(s) = Store::open() {
+        s.save::<Progress>(PROGRESS_KEY, None);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::{self, Bad};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[wasm_bindgen_test]
@@ -137,17 +106,22 @@ mod tests {
                 correct: false,
             },
         );
-        let text = p.to_json();
+        let text = storage::write(&p);
         assert_eq!(
             text,
-            r#"{"version":1,"answers":{"a":{"section":"kubelet","correct":true},"b":{"section":"kubelet","correct":false}}}"#
+            r#"{"schema":1,"answers":{"a":{"section":"kubelet","correct":true},"b":{"section":"kubelet","correct":false}}}"#
         );
-        assert_eq!(Progress::from_json(&text), p);
+        assert_eq!(storage::parse::<Progress>(&text), Ok(p.clone()));
         assert_eq!(p.count(["a", "b", "c"]), (2, 1));
-        // Another schema version is not read.
+        // Another schema version, or something else entirely, is refused (and set aside by
+        // `Store::read`), never read as progress.
         assert_eq!(
-            Progress::from_json(&text.replace("\"version\":1", "\"version\":2")),
-            Progress::default()
+            storage::parse::<Progress>(&text.replace("\"schema\":1", "\"schema\":2")),
+            Err(Bad::Schema(2))
+        );
+        assert_eq!(
+            storage::parse::<Progress>(r#"{"schema":1,"answers":{"a":{"correct":"yes"}}}"#),
+            Err(Bad::Unreadable)
         );
     }
 }

@@ -39,6 +39,9 @@ labTest('a quiz answer is saved and survives a reload; reset clears it', async (
   assert.ok(correct === 'true' || correct === 'false');
   const progress = page.locator('[data-testid=course-progress]');
   assert.equal(await progress.getAttribute('data-answered'), '1');
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('nodelab.v1.progress') ?? 'null'));
+  assert.equal(stored?.schema, 1, 'progress is a schema record like the lab\'s');
+  assert.equal(stored?.answers?.[id]?.section, 'kubelet');
 
   await page.reload();
   await page.locator('[data-testid=section][data-section=kubelet]').waitFor({ timeout: 30_000 });
@@ -55,6 +58,36 @@ labTest('a quiz answer is saved and survives a reload; reset clears it', async (
   await page.locator('[data-testid=progress-reset]').click();
   await eventually(async () => (await progress.getAttribute('data-answered')) === '0', 'progress reset');
   assert.equal(await saved.count(), 0);
+});
+
+labTest('corrupt or old saved progress is moved aside with a notice; the quiz still works', async (page) => {
+  for (const [bad, why] of [['{not json', 'unreadable'], ['{"schema":7,"answers":{}}', 'another schema']]) {
+    // Stored while the free lab is open; the section page reads it when it opens.
+    await page.goto(new URL('#/session-7/lab', baseUrl()).href);
+    await page.evaluate((raw) => {
+      localStorage.clear();
+      localStorage.setItem('nodelab.v1.progress', raw);
+    }, bad);
+    await openSection(page, 'kubelet');
+    const notice = page.locator('[data-testid=section] [data-testid=storage-notice]');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /nodelab\.corrupt\.nodelab\.v1\.progress\.1/, why);
+    assert.equal(
+      await page.evaluate(() => localStorage.getItem('nodelab.corrupt.nodelab.v1.progress.1')),
+      bad,
+      `${why}: the old data is kept aside`,
+    );
+    assert.equal(await page.evaluate(() => localStorage.getItem('nodelab.v1.progress')), null);
+    assert.equal(await page.locator('[data-testid=course-progress]').getAttribute('data-answered'), '0');
+    await notice.locator('[data-testid=notice-dismiss]').click();
+    assert.equal(await notice.count(), 0);
+  }
+  // Answering still saves.
+  const question = page.locator('[data-testid=question][data-kind=single]').first();
+  await question.locator('[data-testid=quiz-option]').first().check();
+  await question.locator('[data-testid=quiz-check]').click();
+  await question.locator('[data-testid=quiz-feedback]').waitFor();
+  assert.equal(await page.locator('[data-testid=course-progress]').getAttribute('data-answered'), '1');
 });
 
 labTest('an ordering question is answered with the keyboard and retry reshuffles', async (page) => {
